@@ -1,0 +1,46 @@
+import { ConfigError } from '../config.js';
+import { ConflictError } from '../db/repositories/admin.js';
+import { adminCommands } from './admin.js';
+import { UsageError } from './args.js';
+import { serve, work } from './serve.js';
+import { migrate } from './migrate.js';
+
+export type Command = (args: string[]) => Promise<void>;
+
+const USAGE = `usage: osr <command>
+  serve [--no-worker]          apply migrations, serve the API (with an in-process worker)
+  worker                       run a worker only
+  migrate                      apply pending migrations and exit
+  client add <clientId> [--name <text>]
+  credential add <clientId> <username> [--read-only]   (password: first line of stdin, else generated)
+  billingunit add <mscnumber> --client <clientId> [--contracts <ROLE,ROLE…|none>]
+  residentialunit add <billingunit-mscnumber> <residentialunit-mscnumber>`;
+
+const commands: Record<string, Command> = {
+  serve,
+  worker: work,
+  migrate,
+  ...adminCommands,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [first, second, ...rest] = argv;
+  const compound = first && second ? `${first} ${second}` : undefined;
+  const [command, args] =
+    compound && commands[compound] ? [commands[compound], rest] : [first ? commands[first] : undefined, argv.slice(1)];
+  if (!command) {
+    process.stderr.write(`osr: ${first ? `unknown command "${[first, second].filter(Boolean).join(' ')}"` : 'no command given'}\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    await command(args);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConflictError || error instanceof ConfigError) {
+      process.stderr.write(`osr: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`osr: ${(error as Error).message ?? String(error)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,79 @@
+import { loadConfig, type Config } from '../config.js';
+import type { DatabaseHandle } from '../db/connection.js';
+import { DEFAULT_PROFILE, type ProcessingProfile } from '../domain/process-delivery.js';
+import { buildApp } from '../http/app.js';
+import { createLogger } from '../logger.js';
+import { DeliveryWorker } from '../worker/worker.js';
+import { parseCommandArgs } from './args.js';
+import { openMigratedDatabase } from './runtime.js';
+
+const profileOf = (config: Config): ProcessingProfile => ({ ...DEFAULT_PROFILE, vendorKey: config.vendorKey });
+
+/** `osr serve [--no-worker]`: the API, with an in-process worker unless disabled. */
+export async function serve(args: string[]): Promise<void> {
+  const { values } = parseCommandArgs(args, { 'no-worker': { type: 'boolean' } }, []);
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const database = await openMigratedDatabase(config);
+  const worker = values['no-worker'] ? undefined : startWorker(database, config, logger);
+  await worker?.start();
+  const app = await buildApp({
+    database,
+    logger,
+    basePath: config.basePath,
+    profile: profileOf(config),
+    requestsPerMinute: config.rateLimitPerMinute,
+    ...(worker ? { workerRunning: () => worker.running } : {}),
+  });
+  const address = await app.listen({ port: config.port, host: config.host });
+  logger.info(
+    { address, database: database.kind, worker: Boolean(worker), basePath: config.basePath },
+    'on-site-roles server listening',
+  );
+  await untilSignal(logger, async () => {
+    await app.close();
+    await worker?.stop();
+    await database.close();
+  });
+}
+
+/** `osr worker`: a worker process only (for extra workers against one PostgreSQL). */
+export async function work(args: string[]): Promise<void> {
+  parseCommandArgs(args, {}, []);
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const database = await openMigratedDatabase(config);
+  const worker = startWorker(database, config, logger);
+  await worker.start();
+  logger.info({ database: database.kind }, 'on-site-roles worker running');
+  await untilSignal(logger, async () => {
+    await worker.stop();
+    await database.close();
+  });
+}
+
+function startWorker(database: DatabaseHandle, config: Config, logger: ReturnType<typeof createLogger>) {
+  return new DeliveryWorker(database, {
+    profile: profileOf(config),
+    logger,
+    pollIntervalMs: config.pollIntervalMs,
+  });
+}
+
+/** Graceful shutdown on SIGTERM/SIGINT; a second signal forces exit. */
+function untilSignal(logger: ReturnType<typeof createLogger>, shutdown: () => Promise<void>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      shutdown().then(resolve, reject);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}

@@ -1,0 +1,230 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { DeliveryPartner } from '../../domain/delivery-schema.js';
+import type { UnitState } from '../../domain/process-delivery.js';
+import type { StoredPartner } from '../../domain/response-schema.js';
+import type { TimelineRole } from '../../domain/timeline.js';
+import type { Database } from '../schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface LoadedUnit {
+  state: UnitState;
+  /** Database id of the residential unit, when it is known and belongs to the client. */
+  residentialUnitId: string | null;
+}
+
+/** The state a delivery is checked against (D5, D6, R10 and the current S-COR timeline). */
+export async function loadUnitState(
+  db: Db,
+  { clientId, billingUnit, residentialUnit }: { clientId: string; billingUnit: string; residentialUnit: string },
+): Promise<LoadedUnit> {
+  const row = await db
+    .selectFrom('billing_units as bu')
+    .leftJoin('residential_units as ru', (join) =>
+      join.onRef('ru.billing_unit', '=', 'bu.mscnumber').on('ru.mscnumber', '=', residentialUnit),
+    )
+    .select(['bu.contracts', 'ru.id as residentialUnitId'])
+    .where('bu.mscnumber', '=', billingUnit)
+    .where('bu.client_id', '=', clientId)
+    .executeTakeFirst();
+  if (!row) return { state: { billingUnit: null, residentialUnit: null }, residentialUnitId: null };
+  if (row.residentialUnitId === null) {
+    return { state: { billingUnit: { contracts: row.contracts }, residentialUnit: null }, residentialUnitId: null };
+  }
+  const roles = await loadRoles(db, row.residentialUnitId);
+  return {
+    state: { billingUnit: { contracts: row.contracts }, residentialUnit: { roles } },
+    residentialUnitId: row.residentialUnitId,
+  };
+}
+
+async function loadRoles(db: Db, residentialUnitId: string): Promise<TimelineRole[]> {
+  const rows = await db
+    .selectFrom('roles')
+    .select(['role', 'from_date', 'to_date', 'partner_pmnumber'])
+    .where('residential_unit', '=', residentialUnitId)
+    .orderBy('role')
+    .orderBy('from_date')
+    .execute();
+  return rows.map((r) => ({ role: r.role, from: r.from_date, to: r.to_date, pmnumber: r.partner_pmnumber }));
+}
+
+export async function insertRole(trx: Transaction<Database>, residentialUnitId: string, role: TimelineRole) {
+  await trx
+    .insertInto('roles')
+    .values({
+      residential_unit: residentialUnitId,
+      role: role.role,
+      from_date: role.from,
+      to_date: role.to,
+      partner_pmnumber: role.pmnumber,
+    })
+    .execute();
+}
+
+/** Updates `to` of the role identified by type and `from` (unique among a unit's roles). */
+export async function updateRoleEnd(trx: Transaction<Database>, residentialUnitId: string, role: TimelineRole) {
+  const result = await trx
+    .updateTable('roles')
+    .set({ to_date: role.to })
+    .where('residential_unit', '=', residentialUnitId)
+    .where('role', '=', role.role)
+    .where('from_date', '=', role.from)
+    .where('partner_pmnumber', '=', role.pmnumber)
+    .executeTakeFirst();
+  if (result.numUpdatedRows !== 1n) throw new Error('role to update vanished');
+}
+
+export async function deleteRole(trx: Transaction<Database>, residentialUnitId: string, role: TimelineRole) {
+  const result = await trx
+    .deleteFrom('roles')
+    .where('residential_unit', '=', residentialUnitId)
+    .where('role', '=', role.role)
+    .where('from_date', '=', role.from)
+    .where('partner_pmnumber', '=', role.pmnumber)
+    .executeTakeFirst();
+  if (result.numDeletedRows !== 1n) throw new Error('role to delete vanished');
+}
+
+export type PartnerRow = Omit<StoredPartner, 'reference'> & { pmnumber: string };
+
+export function toPartnerRow(pmnumber: string, partner: DeliveryPartner): PartnerRow {
+  return {
+    pmnumber,
+    name: partner.name ?? null,
+    firstname: partner.firstname ?? null,
+    additionalname: partner.additionalname ?? null,
+    commercial: partner.commercial ?? 'NON_COMMERCIAL',
+    email: partner.email ?? null,
+    taxnumber: partner.taxnumber ?? null,
+    phonenumbers: partner.phonenumbers ?? [],
+  };
+}
+
+/** Stores the delivered partner data; returns what was stored before (null if new). */
+export async function upsertPartner(
+  trx: Transaction<Database>,
+  residentialUnitId: string,
+  partner: PartnerRow,
+): Promise<PartnerRow | null> {
+  const before = await trx
+    .selectFrom('partners')
+    .select(['pmnumber', 'name', 'firstname', 'additionalname', 'commercial', 'email', 'taxnumber', 'phonenumbers'])
+    .where('residential_unit', '=', residentialUnitId)
+    .where('pmnumber', '=', partner.pmnumber)
+    .forUpdate()
+    .executeTakeFirst();
+  const values = { ...partner, phonenumbers: JSON.stringify(partner.phonenumbers) };
+  await trx
+    .insertInto('partners')
+    .values({ residential_unit: residentialUnitId, ...values })
+    .onConflict((oc) => oc.columns(['residential_unit', 'pmnumber']).doUpdateSet(values))
+    .execute();
+  return before ? (before as PartnerRow) : null;
+}
+
+export async function appendHistory(
+  trx: Transaction<Database>,
+  entry: {
+    residentialUnitId: string;
+    deliveryId: string;
+    credential: string;
+    entity: 'role' | 'partner';
+    change: string;
+    before: unknown;
+    after: unknown;
+  },
+) {
+  await trx
+    .insertInto('change_history')
+    .values({
+      residential_unit: entry.residentialUnitId,
+      delivery_id: entry.deliveryId,
+      credential: entry.credential,
+      entity: entry.entity,
+      change: entry.change,
+      before: entry.before == null ? null : JSON.stringify(entry.before),
+      after: entry.after == null ? null : JSON.stringify(entry.after),
+    })
+    .execute();
+}
+
+export async function storeUnitReferences(
+  trx: Transaction<Database>,
+  { billingUnit, residentialUnitId, billingUnitPmnumber, residentialUnitPmnumber }: {
+    billingUnit: string;
+    residentialUnitId: string;
+    billingUnitPmnumber: string | null | undefined;
+    residentialUnitPmnumber: string | null | undefined;
+  },
+) {
+  if (billingUnitPmnumber != null) {
+    await trx.updateTable('billing_units').set({ pmnumber: billingUnitPmnumber }).where('mscnumber', '=', billingUnit).execute();
+  }
+  if (residentialUnitPmnumber != null) {
+    await trx
+      .updateTable('residential_units')
+      .set({ pmnumber: residentialUnitPmnumber })
+      .where('id', '=', residentialUnitId)
+      .execute();
+  }
+}
+
+export type CurrentRolesLookup =
+  | { found: false }
+  | {
+      found: true;
+      billingUnitPmnumber: string | null;
+      residentialUnitPmnumber: string | null;
+      roles: TimelineRole[];
+      partners: StoredPartner[];
+    };
+
+/** E2: the unit's S-COR roles (sorted by `from`) and the partners they reference. */
+export async function loadCurrentRoles(
+  db: Db,
+  { clientId, billingUnit, residentialUnit, roleTypes }: {
+    clientId: string;
+    billingUnit: string;
+    residentialUnit: string;
+    roleTypes: readonly string[];
+  },
+): Promise<CurrentRolesLookup> {
+  const unit = await db
+    .selectFrom('residential_units as ru')
+    .innerJoin('billing_units as bu', 'bu.mscnumber', 'ru.billing_unit')
+    .select(['ru.id', 'ru.pmnumber as ruPmnumber', 'bu.pmnumber as buPmnumber'])
+    .where('bu.mscnumber', '=', billingUnit)
+    .where('bu.client_id', '=', clientId)
+    .where('ru.mscnumber', '=', residentialUnit)
+    .executeTakeFirst();
+  if (!unit) return { found: false };
+  const roles = (await loadRoles(db, unit.id)).filter((role) => roleTypes.includes(role.role));
+  const referenced = [...new Set(roles.map((role) => role.pmnumber))];
+  const partnerRows =
+    referenced.length === 0
+      ? []
+      : await db
+          .selectFrom('partners')
+          .selectAll()
+          .where('residential_unit', '=', unit.id)
+          .where('pmnumber', 'in', referenced)
+          .orderBy('pmnumber')
+          .execute();
+  return {
+    found: true,
+    billingUnitPmnumber: unit.buPmnumber,
+    residentialUnitPmnumber: unit.ruPmnumber,
+    roles: roles.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0)),
+    partners: partnerRows.map((p) => ({
+      reference: { pmnumber: p.pmnumber },
+      name: p.name,
+      firstname: p.firstname,
+      additionalname: p.additionalname,
+      commercial: p.commercial as StoredPartner['commercial'],
+      email: p.email,
+      taxnumber: p.taxnumber,
+      phonenumbers: p.phonenumbers,
+    })),
+  };
+}

@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifySchemaCompiler } from 'fastify';
+import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import type { ZodType } from 'zod';
+import { Authenticator } from '../auth/authenticator.js';
+import type { DatabaseHandle } from '../db/connection.js';
+import { isMigrated } from '../db/migrate.js';
+import { findCredential } from '../db/repositories/credentials.js';
+import { HTTP } from '../domain/messages.js';
+import type { ProcessingProfile } from '../domain/process-delivery.js';
+import { registerAuth, UNAUTHORIZED_HEADERS } from './auth.js';
+import { HttpError, isDatabaseUnavailable, jsonPointer, SchemaError, sendError } from './errors.js';
+import { BODY_LIMIT_BYTES, registerJsonBodyParser } from './json-body.js';
+import { currentRolesRoute } from './routes/current-roles.js';
+import { deliveryResultRoute } from './routes/delivery-result.js';
+import { submitDeliveryRoute } from './routes/submit-delivery.js';
+
+export interface AppOptions {
+  database: DatabaseHandle;
+  logger: Logger;
+  basePath: string;
+  profile: ProcessingProfile;
+  requestsPerMinute: number;
+  /** Reports whether the in-process worker runs (undefined: no worker expected). */
+  workerRunning?: () => boolean;
+}
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const RETRY_AFTER_UNAVAILABLE_SECONDS = '5';
+
+/** Zod validation that reports every violation with a JSON pointer (OSR-SCHEMA). */
+const validatorCompiler: FastifySchemaCompiler<ZodType> =
+  ({ schema }) =>
+  (data) => {
+    const result = schema.safeParse(data);
+    if (result.success) return { value: result.data };
+    return {
+      error: new SchemaError(
+        result.error.issues.map((issue) => ({ message: issue.message, path: jsonPointer(issue.path) })),
+      ),
+    };
+  };
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { database, logger, basePath } = options;
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    maxParamLength: 200,
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    genReqId: (request) => {
+      const offered = request.headers['x-request-id'];
+      return typeof offered === 'string' && SANE_REQUEST_ID.test(offered) ? offered : randomUUID();
+    },
+    // Validation errors arrive as SchemaError from our compiler; keep them intact.
+    schemaErrorFormatter: (errors) => {
+      const first = errors[0] as unknown as { cause?: unknown } | undefined;
+      return first instanceof SchemaError ? first : new SchemaError([{ message: 'Invalid request.', path: '' }]);
+    },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerJsonBodyParser(app);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+
+  app.setNotFoundHandler((_request, reply) => sendError(reply, 404, { messages: [{ ...HTTP.notFound }] }));
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof HttpError) {
+      return sendError(reply.headers(error.headers), error.statusCode, error.lists);
+    }
+    if (error instanceof SchemaError || (error as { validation?: unknown }).validation) {
+      const violations =
+        error instanceof SchemaError ? error.violations : [{ message: (error as Error).message, path: '' }];
+      return sendError(reply, 400, {
+        messages: violations.map((v) => ({ key: HTTP.schema.key, message: v.message, path: v.path })),
+      });
+    }
+    const code = (error as { code?: string }).code;
+    const statusCode = (error as { statusCode?: number }).statusCode;
+    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || statusCode === 413) {
+      return sendError(reply, 413, { messages: [{ ...HTTP.payloadTooLarge }] });
+    }
+    if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || statusCode === 415) {
+      return sendError(reply, 415, { messages: [{ ...HTTP.unsupportedMediaType }] });
+    }
+    if (statusCode === 401) {
+      // Missing or malformed Authorization header (from @fastify/basic-auth).
+      return sendError(reply.headers(UNAUTHORIZED_HEADERS), 401, { messages: [{ ...HTTP.unauthorized }] });
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      reply.header('Retry-After', RETRY_AFTER_UNAVAILABLE_SECONDS);
+      return sendError(reply, 503, { messages: [{ ...HTTP.unavailable }] });
+    }
+    if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
+      // Other client errors Fastify raises (e.g. malformed URL encoding).
+      return sendError(reply, 400, { messages: [{ key: HTTP.schema.key, message: 'Malformed request.', path: '' }] });
+    }
+    request.log.error({ err: error }, 'unexpected error');
+    return sendError(reply, 500, { messages: [{ ...HTTP.technicalError }] });
+  });
+
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'UP' }));
+  app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
+    const checks = { database: false, migrated: false, worker: options.workerRunning?.() ?? true };
+    try {
+      await sql`SELECT 1`.execute(database.db);
+      checks.database = true;
+      checks.migrated = await isMigrated(database.db);
+    } catch {
+      // reported below
+    }
+    const ready = checks.database && checks.migrated && checks.worker;
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'READY' : 'NOT_READY', checks });
+  });
+
+  const authenticator = new Authenticator((username) => findCredential(database.db, username));
+  const context = { db: database.db, basePath, profile: options.profile };
+  await app.register(
+    async (api) => {
+      await registerAuth(api, { authenticator, requestsPerMinute: options.requestsPerMinute });
+      await api.register(submitDeliveryRoute(context));
+      await api.register(currentRolesRoute(context));
+      await api.register(deliveryResultRoute(context));
+    },
+    { prefix: basePath },
+  );
+  return app;
+}

@@ -1,0 +1,46 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { findDeliveryResult } from '../../db/repositories/deliveries.js';
+import { HTTP } from '../../domain/messages.js';
+import { deliveryResultSchema, errorEnvelopeSchema } from '../../domain/response-schema.js';
+import { principalOf } from '../auth.js';
+import { sendError } from '../errors.js';
+import type { RouteContext } from './context.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** E3: processing status and messages of one delivery of the caller's client under `{bu}`. */
+export const deliveryResultRoute =
+  ({ db }: RouteContext): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get(
+      '/billingunits/:bu/on-site-roles/data-delivery/:dataDeliveryId',
+      {
+        schema: {
+          summary: 'Processing status and messages of one data delivery',
+          params: z.object({ bu: z.string(), dataDeliveryId: z.string() }),
+          response: { 200: deliveryResultSchema, 404: errorEnvelopeSchema },
+        },
+      },
+      async (request, reply) => {
+        const { bu, dataDeliveryId } = request.params;
+        const notFound = () => sendError(reply, 404, { messages: [{ ...HTTP.deliveryNotFound }] });
+        if (!UUID.test(dataDeliveryId)) return notFound();
+        const delivery = await findDeliveryResult(db, {
+          id: dataDeliveryId.toLowerCase(),
+          clientId: principalOf(request).clientId,
+          billingUnit: bu,
+        });
+        if (!delivery) return notFound();
+        return {
+          dataDeliveryId: delivery.id,
+          status: delivery.status,
+          receivedAt: delivery.receivedAt.toISOString(),
+          processedAt: delivery.processedAt?.toISOString() ?? null,
+          roleMessages: delivery.roleMessages,
+          partnerMessages: delivery.partnerMessages,
+          messages: delivery.messages,
+        };
+      },
+    );
+  };

@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { insertDelivery } from '../../db/repositories/deliveries.js';
+import { deliveryBodySchema } from '../../domain/delivery-schema.js';
+import { acceptedSchema, errorEnvelopeSchema } from '../../domain/response-schema.js';
+import { checkDeliverySynchronously } from '../../domain/sync-checks.js';
+import { principalOf, requireWriteAccess } from '../auth.js';
+import { sendError } from '../errors.js';
+import type { RouteContext } from './context.js';
+
+/** E1: accept a data delivery (schema, OSR-1xxx), store it PENDING, answer 202 with its id. */
+export const submitDeliveryRoute =
+  ({ db, basePath }: RouteContext): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.post(
+      '/billingunits/:bu/residentialunits/:ru/on-site-roles',
+      {
+        onRequest: requireWriteAccess,
+        schema: {
+          summary: 'Submit a data delivery of role changes for one residential unit',
+          params: z.object({ bu: z.string(), ru: z.string() }),
+          body: deliveryBodySchema,
+          response: { 202: acceptedSchema, 400: errorEnvelopeSchema },
+        },
+      },
+      async (request, reply) => {
+        const { bu, ru } = request.params;
+        const rejected = checkDeliverySynchronously(request.body);
+        if (rejected.roleMessages.length > 0 || rejected.partnerMessages.length > 0) {
+          return sendError(reply, 400, rejected);
+        }
+        const principal = principalOf(request);
+        const id = randomUUID();
+        await insertDelivery(db, {
+          id,
+          clientId: principal.clientId,
+          credential: principal.username,
+          billingUnit: bu,
+          residentialUnit: ru,
+          body: request.body,
+        });
+        return reply
+          .code(202)
+          .header('Location', `${basePath}/billingunits/${encodeURIComponent(bu)}/on-site-roles/data-delivery/${id}`)
+          .send({ dataDeliveryId: id });
+      },
+    );
+  };

@@ -1,0 +1,126 @@
+import type { Kysely, Transaction } from 'kysely';
+import {
+  type AppliedChange,
+  type DeliveryDecision,
+  type ProcessingProfile,
+  processDelivery,
+  UnexpectedApplyError,
+  unexpectedFailure,
+} from '../domain/process-delivery.js';
+import {
+  type ClaimedDelivery,
+  claimNextDelivery,
+  lockPendingDelivery,
+  storeDeliveryResult,
+} from '../db/repositories/deliveries.js';
+import {
+  appendHistory,
+  deleteRole,
+  insertRole,
+  loadUnitState,
+  storeUnitReferences,
+  toPartnerRow,
+  updateRoleEnd,
+  upsertPartner,
+} from '../db/repositories/units.js';
+import type { Database } from '../db/schema.js';
+
+export type ProcessedDelivery = { id: string; status: DeliveryDecision['status']; error?: unknown };
+
+/** Raised inside the apply transaction; carries what is needed to record the failure after rollback. */
+class ApplyFailure extends Error {
+  constructor(
+    readonly delivery: ClaimedDelivery,
+    readonly roleIndex: number,
+    cause: unknown,
+  ) {
+    super('applying a delivery failed unexpectedly', { cause });
+  }
+}
+
+/**
+ * Processes the next eligible delivery in one transaction: claim, load, decide (pure rules),
+ * write, store the result. A crash anywhere before COMMIT leaves the delivery PENDING and
+ * nothing applied. An unexpected error rolls everything back and records FAIL with the
+ * "contact the support" message in a second transaction. Returns undefined when nothing waits.
+ */
+export async function processNextDelivery(
+  db: Kysely<Database>,
+  profile: ProcessingProfile,
+): Promise<ProcessedDelivery | undefined> {
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const delivery = await claimNextDelivery(trx);
+      if (!delivery) return undefined;
+      const decision = await decideAndApply(trx, delivery, profile);
+      await storeDeliveryResult(trx, delivery.id, decision);
+      return { id: delivery.id, status: decision.status };
+    });
+  } catch (error) {
+    if (!(error instanceof ApplyFailure)) throw error;
+    const failure = unexpectedFailure(error.delivery.body, error.roleIndex, profile);
+    await db.transaction().execute(async (trx) => {
+      if (await lockPendingDelivery(trx, error.delivery.id)) {
+        await storeDeliveryResult(trx, error.delivery.id, failure);
+      }
+    });
+    return { id: error.delivery.id, status: 'FAIL', error: error.cause };
+  }
+}
+
+async function decideAndApply(
+  trx: Transaction<Database>,
+  delivery: ClaimedDelivery,
+  profile: ProcessingProfile,
+): Promise<DeliveryDecision> {
+  let currentRole = firstSupportedRole(delivery, profile);
+  try {
+    const loaded = await loadUnitState(trx, delivery);
+    const decision = processDelivery(
+      { billingUnitPath: delivery.billingUnit, residentialUnitPath: delivery.residentialUnit, body: delivery.body },
+      loaded.state,
+      profile,
+    );
+    if (decision.status === 'SUCCESS' && loaded.residentialUnitId !== null) {
+      for (const change of decision.changes) {
+        currentRole = change.roleIndex;
+        await writeChange(trx, loaded.residentialUnitId, delivery, change);
+      }
+      const unit = delivery.body.billingunit;
+      await storeUnitReferences(trx, {
+        billingUnit: delivery.billingUnit,
+        residentialUnitId: loaded.residentialUnitId,
+        billingUnitPmnumber: unit.reference.pmnumber,
+        residentialUnitPmnumber: unit.residentialunit.reference.pmnumber,
+      });
+    }
+    return decision;
+  } catch (error) {
+    const roleIndex = error instanceof UnexpectedApplyError ? error.roleIndex : currentRole;
+    throw new ApplyFailure(delivery, roleIndex, error instanceof UnexpectedApplyError ? error.cause : error);
+  }
+}
+
+async function writeChange(
+  trx: Transaction<Database>,
+  residentialUnitId: string,
+  delivery: ClaimedDelivery,
+  change: AppliedChange,
+): Promise<void> {
+  const history = { residentialUnitId, deliveryId: delivery.id, credential: delivery.credential };
+  if (change.change === 'INSERT' && change.after) await insertRole(trx, residentialUnitId, change.after);
+  if (change.change === 'UPDATE' && change.after) await updateRoleEnd(trx, residentialUnitId, change.after);
+  if (change.change === 'DELETE' && change.before) await deleteRole(trx, residentialUnitId, change.before);
+  await appendHistory(trx, { ...history, entity: 'role', change: change.change, before: change.before, after: change.after });
+  const pmnumber = change.after?.pmnumber;
+  if (change.partner && pmnumber) {
+    const stored = toPartnerRow(pmnumber, change.partner);
+    const before = await upsertPartner(trx, residentialUnitId, stored);
+    await appendHistory(trx, { ...history, entity: 'partner', change: before ? 'UPDATE' : 'INSERT', before, after: stored });
+  }
+}
+
+function firstSupportedRole(delivery: ClaimedDelivery, profile: ProcessingProfile): number {
+  const roles = delivery.body.billingunit.residentialunit.roles ?? [];
+  return Math.max(0, roles.findIndex((role) => profile.supportedRoles.has(role.role)));
+}

@@ -1,0 +1,93 @@
+import type { Logger } from 'pino';
+import type { DatabaseHandle, Unlisten } from '../db/connection.js';
+import { DELIVERY_CHANNEL } from '../db/repositories/deliveries.js';
+import type { ProcessingProfile } from '../domain/process-delivery.js';
+import { processNextDelivery } from './apply-delivery.js';
+
+export interface WorkerOptions {
+  profile: ProcessingProfile;
+  logger: Logger;
+  /** Fallback poll when no notification arrives (notifications sent while disconnected are lost). */
+  pollIntervalMs: number;
+  /** Concurrent claim loops in this process. */
+  loops?: number;
+}
+
+const ERROR_BACKOFF_MS = 1_000;
+
+/**
+ * Drains PENDING deliveries: woken by LISTEN/NOTIFY, with a polling fallback. Several loops and
+ * several processes may run at once; per-unit order is kept by the claim query.
+ */
+export class DeliveryWorker {
+  private stopping = false;
+  private loops: Promise<void>[] = [];
+  private wakers = new Set<() => void>();
+  private unlisten: Unlisten | undefined;
+  private pendingWake = false;
+
+  constructor(
+    private readonly handle: DatabaseHandle,
+    private readonly options: WorkerOptions,
+  ) {}
+
+  get running(): boolean {
+    return this.loops.length > 0 && !this.stopping;
+  }
+
+  async start(): Promise<void> {
+    this.unlisten = await this.handle.listen(DELIVERY_CHANNEL, () => this.wake());
+    const count = this.options.loops ?? 1;
+    for (let i = 0; i < count; i++) this.loops.push(this.run());
+  }
+
+  /** Stops claiming; the delivery being applied finishes first. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake();
+    await Promise.all(this.loops);
+    await this.unlisten?.();
+  }
+
+  private wake(): void {
+    if (this.wakers.size === 0) this.pendingWake = true;
+    for (const waker of this.wakers) waker();
+  }
+
+  private async run(): Promise<void> {
+    const { logger, profile } = this.options;
+    while (!this.stopping) {
+      try {
+        const processed = await processNextDelivery(this.handle.db, profile);
+        if (processed) {
+          if (processed.error) {
+            logger.error({ err: processed.error, deliveryId: processed.id }, 'delivery failed unexpectedly');
+          } else {
+            logger.debug({ deliveryId: processed.id, status: processed.status }, 'delivery processed');
+          }
+          continue;
+        }
+        await this.idle(this.options.pollIntervalMs);
+      } catch (error) {
+        logger.error({ err: error }, 'worker could not process deliveries; retrying');
+        await this.idle(ERROR_BACKOFF_MS);
+      }
+    }
+  }
+
+  private idle(ms: number): Promise<void> {
+    if (this.pendingWake || this.stopping) {
+      this.pendingWake = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakers.add(done);
+    });
+  }
+}
