@@ -1,0 +1,106 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import pino from 'pino';
+import { hashPassword } from '../../src/auth/password.js';
+import { addBillingUnit, addClient, addCredential, addResidentialUnit } from '../../src/db/repositories/admin.js';
+import { DEFAULT_PROFILE } from '../../src/domain/process-delivery.js';
+import { buildApp } from '../../src/http/app.js';
+import { DeliveryWorker } from '../../src/worker/worker.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+export const BASE = '/arge/on-site-roles/v1';
+
+export interface Harness {
+  app: FastifyInstance;
+  database: TestDatabase;
+  worker: DeliveryWorker | undefined;
+  close(): Promise<void>;
+}
+
+/** The real app on a fresh database, with the real worker in process unless disabled. */
+export async function startHarness({ worker = true, requestsPerMinute = 6000 } = {}): Promise<Harness> {
+  const database = await createTestDatabase();
+  const logger = pino({ level: 'silent' });
+  const deliveryWorker = worker
+    ? new DeliveryWorker(database.handle, { profile: DEFAULT_PROFILE, logger, pollIntervalMs: 200 })
+    : undefined;
+  await deliveryWorker?.start();
+  const app = await buildApp({
+    database: database.handle,
+    logger,
+    basePath: BASE,
+    profile: DEFAULT_PROFILE,
+    requestsPerMinute,
+  });
+  return {
+    app,
+    database,
+    worker: deliveryWorker,
+    async close() {
+      await app.close();
+      await deliveryWorker?.stop();
+      await database.destroy();
+    },
+  };
+}
+
+export interface Seed {
+  clients: { id: string; billingUnits: { mscnumber: string; contracts?: string[]; units: string[] }[] }[];
+  credentials: { clientId: string; username: string; password: string; readOnly?: boolean }[];
+}
+
+export async function seed({ database }: Harness, data: Seed): Promise<void> {
+  const { db } = database.handle;
+  for (const client of data.clients) {
+    await addClient(db, client.id, undefined);
+    for (const unit of client.billingUnits) {
+      await addBillingUnit(db, { mscnumber: unit.mscnumber, clientId: client.id, contracts: unit.contracts ?? ['S-COR'] });
+      for (const ru of unit.units) await addResidentialUnit(db, { billingUnit: unit.mscnumber, mscnumber: ru });
+    }
+  }
+  for (const credential of data.credentials) {
+    await addCredential(db, {
+      ...credential,
+      readOnly: credential.readOnly ?? false,
+      passwordHash: await hashPassword(credential.password),
+    });
+  }
+}
+
+export const basic = (username: string, password: string) =>
+  `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+
+export function postDelivery(app: FastifyInstance, auth: string, bu: string, ru: string, body: unknown) {
+  return app.inject({
+    method: 'POST',
+    url: `${BASE}/billingunits/${bu}/residentialunits/${ru}/on-site-roles`,
+    headers: { authorization: auth, 'content-type': 'application/json' },
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+export function getRoles(app: FastifyInstance, auth: string, bu: string, ru: string) {
+  return app.inject({ method: 'GET', url: `${BASE}/billingunits/${bu}/residentialunits/${ru}/on-site-roles`, headers: { authorization: auth } });
+}
+
+export function getResult(app: FastifyInstance, auth: string, bu: string, id: string) {
+  return app.inject({ method: 'GET', url: `${BASE}/billingunits/${bu}/on-site-roles/data-delivery/${id}`, headers: { authorization: auth } });
+}
+
+/** Polls E3 as an ERP would, until the delivery is no longer PENDING. */
+export async function awaitResult(app: FastifyInstance, auth: string, bu: string, id: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await getResult(app, auth, bu, id);
+    const body = response.json();
+    if (response.statusCode !== 200 || body.status !== 'PENDING') return body;
+    if (Date.now() > deadline) throw new Error(`delivery ${id} still PENDING after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** POST, expect 202, then poll E3 until processed. */
+export async function deliver(app: FastifyInstance, auth: string, bu: string, ru: string, body: unknown) {
+  const response: LightMyRequestResponse = await postDelivery(app, auth, bu, ru, body);
+  if (response.statusCode !== 202) throw new Error(`expected 202, got ${response.statusCode}: ${response.body}`);
+  return awaitResult(app, auth, bu, response.json().dataDeliveryId);
+}
