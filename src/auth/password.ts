@@ -1,4 +1,4 @@
-import { randomBytes, scrypt, type ScryptOptions, timingSafeEqual } from 'node:crypto';
+import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
 
 /** Salted scrypt hashes, stored as `scrypt$N$r$p$salt$hash` (base64). */
 const PARAMS = { N: 16384, r: 8, p: 1 } as const;

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import { hashPassword, generatePassword } from '../auth/password.js';
+import { generatePassword, hashPassword } from '../auth/password.js';
 import { loadConfig } from '../config.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import {
@@ -71,7 +71,11 @@ async function billingUnitAdd(args: string[]) {
     { client: { type: 'string' }, contracts: { type: 'string' } },
     ['mscnumber'],
   );
-  const mscnumber = expect(positionals[0] as string, BILLING_UNIT_FORMAT, 'billing unit number (6 digits, or 099 + 6 digits)');
+  const mscnumber = expect(
+    positionals[0] as string,
+    BILLING_UNIT_FORMAT,
+    'billing unit number (6 digits, or 099 + 6 digits)',
+  );
   if (!values.client) throw new UsageError('--client <clientId> is required');
   const clientId = expect(values.client, CLIENT_ID, 'client id');
   const contracts = parseContracts(values.contracts ?? 'S-COR');
@@ -89,7 +93,11 @@ function parseContracts(text: string): string[] {
 async function residentialUnitAdd(args: string[]) {
   const { positionals } = parseCommandArgs(args, {}, ['billingunit-mscnumber', 'residentialunit-mscnumber']);
   const billingUnit = expect(positionals[0] as string, BILLING_UNIT_FORMAT, 'billing unit number');
-  const mscnumber = expect(positionals[1] as string, RESIDENTIAL_UNIT_FORMAT, 'residential unit number (1 to 4 digits)');
+  const mscnumber = expect(
+    positionals[1] as string,
+    RESIDENTIAL_UNIT_FORMAT,
+    'residential unit number (1 to 4 digits)',
+  );
   const outcome = await withDatabase(({ db }) => addResidentialUnit(db, { billingUnit, mscnumber }));
   report(outcome, `residential unit ${mscnumber} in billing unit ${billingUnit}`);
 }

@@ -20,4 +20,3 @@ export function parseCommandArgs<const O extends Record<string, { type: 'string'
   }
   return { values: parsed.values, positionals: parsed.positionals };
 }
-

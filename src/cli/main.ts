@@ -2,8 +2,8 @@ import { ConfigError } from '../config.js';
 import { ConflictError } from '../db/repositories/admin.js';
 import { adminCommands } from './admin.js';
 import { UsageError } from './args.js';
-import { serve, work } from './serve.js';
 import { migrate } from './migrate.js';
+import { serve, work } from './serve.js';
 
 export type Command = (args: string[]) => Promise<void>;
 
@@ -29,7 +29,9 @@ export async function main(argv: string[]): Promise<number> {
   const [command, args] =
     compound && commands[compound] ? [commands[compound], rest] : [first ? commands[first] : undefined, argv.slice(1)];
   if (!command) {
-    process.stderr.write(`osr: ${first ? `unknown command "${[first, second].filter(Boolean).join(' ')}"` : 'no command given'}\n${USAGE}\n`);
+    process.stderr.write(
+      `osr: ${first ? `unknown command "${[first, second].filter(Boolean).join(' ')}"` : 'no command given'}\n${USAGE}\n`,
+    );
     return 2;
   }
   try {

@@ -5,7 +5,6 @@ import { type DatabaseHandle, openDatabase } from '../db/connection.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { UsageError } from './args.js';
 
-
 /**
  * Opens the configured database (PostgreSQL when DATABASE_URL is set, else the embedded one in
  * OSR_DATA_DIR) and applies pending migrations. The embedded database belongs to one process

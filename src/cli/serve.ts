@@ -1,4 +1,4 @@
-import { loadConfig, type Config } from '../config.js';
+import { type Config, loadConfig } from '../config.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import { DEFAULT_PROFILE, type ProcessingProfile } from '../domain/process-delivery.js';
 import { buildApp } from '../http/app.js';

@@ -40,8 +40,7 @@ export const partnerSchema = z.object({
   phonenumbers: optional(z.array(phoneNumberSchema).max(10)),
 });
 
-const unitReference = (mscMax: number) =>
-  z.object({ pmnumber: optional(text(1, 20)), mscnumber: text(1, mscMax) });
+const unitReference = (mscMax: number) => z.object({ pmnumber: optional(text(1, 20)), mscnumber: text(1, mscMax) });
 
 export const deliveryBodySchema = z.object({
   timestamp: z.iso.datetime({ offset: true }),

@@ -22,8 +22,7 @@ export const VENDOR = {
   billingUnitFormat: 'Format problem detected with mscnumber of billing unit',
   residentialUnitFormat: 'Format problem detected with mscnumber of residential unit',
   billingUnitMismatch: 'mscnumber of billing unit in request body does not match with values in URL.',
-  residentialUnitMismatch:
-    'mscnumber of residential unit in request body does not match with values in URL.',
+  residentialUnitMismatch: 'mscnumber of residential unit in request body does not match with values in URL.',
   partnerNotUnique: 'Partner pmnumber not unique in residential unit.',
   noSupportedRole: 'No supported role to process.',
   // role level (5.2)
@@ -44,8 +43,7 @@ export const VENDOR = {
   updateNoMatch: 'There is no matching role in the update target.',
   updateFromMismatch:
     '`from` date of active role does not match new `from` date. You can only update currently active roles.',
-  updateNotActive:
-    'No active partner found for specified pmnumber. Update is only possible for the most recent role.',
+  updateNotActive: 'No active partner found for specified pmnumber. Update is only possible for the most recent role.',
   deleteNoMatch: 'There is no matching role in the delete target.',
   deleteFromMismatch: 'Active `from` date does not match delete `from` date. Deletion is not possible.',
   deleteNotActive:

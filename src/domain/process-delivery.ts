@@ -86,7 +86,11 @@ export function processDelivery(
   profile: ProcessingProfile = DEFAULT_PROFILE,
 ): DeliveryDecision {
   const vendor = (name: VendorMessage): KeyedMessage => ({ key: profile.vendorKey, message: VENDOR[name] });
-  const fail = (messages: KeyedMessage[] = [], roleMessages: RoleMessage[] = [], partnerMessages: PartnerMessage[] = []): DeliveryDecision => ({
+  const fail = (
+    messages: KeyedMessage[] = [],
+    roleMessages: RoleMessage[] = [],
+    partnerMessages: PartnerMessage[] = [],
+  ): DeliveryDecision => ({
     status: 'FAIL',
     messages,
     roleMessages,

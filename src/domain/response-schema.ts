@@ -60,9 +60,7 @@ const storedPartnerSchema = z.object({
   commercial: z.enum(['COMMERCIAL', 'NON_COMMERCIAL']),
   email: z.string().nullable(),
   taxnumber: z.string().nullable(),
-  phonenumbers: z.array(
-    z.object({ number: z.string(), type: z.enum(['MOBILE', 'BUSINESS', 'PRIVATE']) }),
-  ),
+  phonenumbers: z.array(z.object({ number: z.string(), type: z.enum(['MOBILE', 'BUSINESS', 'PRIVATE']) })),
 });
 
 export const currentRolesSchema = z.object({

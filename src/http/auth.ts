@@ -1,6 +1,6 @@
 import basicAuth from '@fastify/basic-auth';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type Authenticator, type Principal } from '../auth/authenticator.js';
+import type { Authenticator, Principal } from '../auth/authenticator.js';
 import { RequestRateLimiter } from '../auth/limits.js';
 import { HTTP } from '../domain/messages.js';
 import { HttpError } from './errors.js';

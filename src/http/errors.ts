@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
+import { nullIfEmpty } from '../domain/echo.js';
 import type { KeyedMessage } from '../domain/messages.js';
 import type { ErrorEnvelope, PartnerMessage, PlainMessage, RoleMessage } from '../domain/response-schema.js';
-import { nullIfEmpty } from '../domain/echo.js';
 
 /** The error envelope of spec section 6, used for every 4xx/5xx answer. */
 export function envelope(lists: {
@@ -63,7 +63,10 @@ const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && (CONNECTION_ERROR_CODES.has(code) || code.startsWith('08') || /^57P0[1-3]$/.test(code))) {
+  if (
+    typeof code === 'string' &&
+    (CONNECTION_ERROR_CODES.has(code) || code.startsWith('08') || /^57P0[1-3]$/.test(code))
+  ) {
     return true;
   }
   return /timeout exceeded when trying to connect|Connection terminated|connection is closed|Client has encountered a connection error/i.test(

@@ -29,7 +29,10 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
 }
 
 function findNulCharacters(value: unknown, path: (string | number)[] = []): SchemaViolation[] {
-  const nul = (where: (string | number)[]) => ({ message: 'String must not contain U+0000.', path: jsonPointer(where) });
+  const nul = (where: (string | number)[]) => ({
+    message: 'String must not contain U+0000.',
+    path: jsonPointer(where),
+  });
   if (typeof value === 'string') return value.includes('\u0000') ? [nul(path)] : [];
   if (Array.isArray(value)) return value.flatMap((item, index) => findNulCharacters(item, [...path, index]));
   if (value !== null && typeof value === 'object') {

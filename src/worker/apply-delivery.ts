@@ -1,13 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
 import {
-  type AppliedChange,
-  type DeliveryDecision,
-  type ProcessingProfile,
-  processDelivery,
-  UnexpectedApplyError,
-  unexpectedFailure,
-} from '../domain/process-delivery.js';
-import {
   type ClaimedDelivery,
   claimNextDelivery,
   lockPendingDelivery,
@@ -24,6 +16,14 @@ import {
   upsertPartner,
 } from '../db/repositories/units.js';
 import type { Database } from '../db/schema.js';
+import {
+  type AppliedChange,
+  type DeliveryDecision,
+  type ProcessingProfile,
+  processDelivery,
+  UnexpectedApplyError,
+  unexpectedFailure,
+} from '../domain/process-delivery.js';
 
 export type ProcessedDelivery = { id: string; status: DeliveryDecision['status']; error?: unknown };
 
@@ -111,16 +111,31 @@ async function writeChange(
   if (change.change === 'INSERT' && change.after) await insertRole(trx, residentialUnitId, change.after);
   if (change.change === 'UPDATE' && change.after) await updateRoleEnd(trx, residentialUnitId, change.after);
   if (change.change === 'DELETE' && change.before) await deleteRole(trx, residentialUnitId, change.before);
-  await appendHistory(trx, { ...history, entity: 'role', change: change.change, before: change.before, after: change.after });
+  await appendHistory(trx, {
+    ...history,
+    entity: 'role',
+    change: change.change,
+    before: change.before,
+    after: change.after,
+  });
   const pmnumber = change.after?.pmnumber;
   if (change.partner && pmnumber) {
     const stored = toPartnerRow(pmnumber, change.partner);
     const before = await upsertPartner(trx, residentialUnitId, stored);
-    await appendHistory(trx, { ...history, entity: 'partner', change: before ? 'UPDATE' : 'INSERT', before, after: stored });
+    await appendHistory(trx, {
+      ...history,
+      entity: 'partner',
+      change: before ? 'UPDATE' : 'INSERT',
+      before,
+      after: stored,
+    });
   }
 }
 
 function firstSupportedRole(delivery: ClaimedDelivery, profile: ProcessingProfile): number {
   const roles = delivery.body.billingunit.residentialunit.roles ?? [];
-  return Math.max(0, roles.findIndex((role) => profile.supportedRoles.has(role.role)));
+  return Math.max(
+    0,
+    roles.findIndex((role) => profile.supportedRoles.has(role.role)),
+  );
 }

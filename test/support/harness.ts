@@ -53,7 +53,11 @@ export async function seed({ database }: Harness, data: Seed): Promise<void> {
   for (const client of data.clients) {
     await addClient(db, client.id, undefined);
     for (const unit of client.billingUnits) {
-      await addBillingUnit(db, { mscnumber: unit.mscnumber, clientId: client.id, contracts: unit.contracts ?? ['S-COR'] });
+      await addBillingUnit(db, {
+        mscnumber: unit.mscnumber,
+        clientId: client.id,
+        contracts: unit.contracts ?? ['S-COR'],
+      });
       for (const ru of unit.units) await addResidentialUnit(db, { billingUnit: unit.mscnumber, mscnumber: ru });
     }
   }
@@ -79,11 +83,19 @@ export function postDelivery(app: FastifyInstance, auth: string, bu: string, ru:
 }
 
 export function getRoles(app: FastifyInstance, auth: string, bu: string, ru: string) {
-  return app.inject({ method: 'GET', url: `${BASE}/billingunits/${bu}/residentialunits/${ru}/on-site-roles`, headers: { authorization: auth } });
+  return app.inject({
+    method: 'GET',
+    url: `${BASE}/billingunits/${bu}/residentialunits/${ru}/on-site-roles`,
+    headers: { authorization: auth },
+  });
 }
 
 export function getResult(app: FastifyInstance, auth: string, bu: string, id: string) {
-  return app.inject({ method: 'GET', url: `${BASE}/billingunits/${bu}/on-site-roles/data-delivery/${id}`, headers: { authorization: auth } });
+  return app.inject({
+    method: 'GET',
+    url: `${BASE}/billingunits/${bu}/on-site-roles/data-delivery/${id}`,
+    headers: { authorization: auth },
+  });
 }
 
 /** Polls E3 as an ERP would, until the delivery is no longer PENDING. */

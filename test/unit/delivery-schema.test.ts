@@ -240,7 +240,12 @@ describe('delivery body schema (spec section 3)', () => {
     });
     it('roles: at most 100 items', () => {
       const roles = (n: number) =>
-        Array.from({ length: n }, () => ({ change: 'INSERT', role: 'S-COR', from: '2022-06-01', partner: { pmnumber: '1' } }));
+        Array.from({ length: n }, () => ({
+          change: 'INSERT',
+          role: 'S-COR',
+          from: '2022-06-01',
+          partner: { pmnumber: '1' },
+        }));
       accepts(candidate((b) => (b.billingunit.residentialunit.roles = roles(100))));
       rejects(candidate((b) => (b.billingunit.residentialunit.roles = roles(101))));
     });

@@ -248,7 +248,10 @@ export function role(
 }
 
 /** A delivered partner that passes every check unless overridden. */
-export function partner(pmnumber: string | undefined, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function partner(
+  pmnumber: string | undefined,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     ...(pmnumber === undefined ? {} : { reference: { pmnumber } }),
     name: `Name-${pmnumber ?? 'none'}`,

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DeliveryBody, DeliveryPartner } from '../../src/domain/delivery-schema.js';
 import {
   type DeliveryDecision,
-  processDelivery,
   type ProcessingProfile,
+  processDelivery,
   UnexpectedApplyError,
   unexpectedFailure,
 } from '../../src/domain/process-delivery.js';
@@ -18,9 +18,9 @@ import {
   OPEN,
   partner,
   partnerEcho,
+  RU,
   role,
   roleEcho,
-  RU,
   state,
   stored,
   TEXT,
@@ -114,11 +114,14 @@ describe('processDelivery step 1: D1-D6 in order, the first failure ends process
   });
 
   it('D4 is reported alone when D5, D6 also fail', () => {
-    const decision = processDelivery(input(validBody(BU, '0002'), BU, RU), { billingUnit: null, residentialUnit: null });
+    const decision = processDelivery(input(validBody(BU, '0002'), BU, RU), {
+      billingUnit: null,
+      residentialUnit: null,
+    });
     expect(decision).toStrictEqual(failWith({ messages: [plain(KALO, TEXT.D4)] }));
   });
 
-  it('D5: billing unit unknown or not the caller\'s (OSR-2001)', () => {
+  it("D5: billing unit unknown or not the caller's (OSR-2001)", () => {
     const decision = processDelivery(input(validBody()), { billingUnit: null, residentialUnit: { roles: [] } });
     expect(decision).toStrictEqual(failWith({ messages: [plain(KEY.D5, TEXT.D5)] }));
   });
@@ -178,7 +181,10 @@ describe('processDelivery step 2: D7, D8 (5.1)', () => {
 
   it('D8: only unsupported roles (each with R1)', () => {
     const b = body({
-      roles: [role('INSERT', '2022-06-01', undefined, '1', 'S-BIR'), role(undefined, undefined, undefined, undefined, 'S-BVA')],
+      roles: [
+        role('INSERT', '2022-06-01', undefined, '1', 'S-BIR'),
+        role(undefined, undefined, undefined, undefined, 'S-BVA'),
+      ],
       partners: [partner('1')],
     });
     const decision = processDelivery(input(b), state([]));
@@ -201,7 +207,10 @@ describe('processDelivery step 2: D7, D8 (5.1)', () => {
   });
 
   it('a delivered partner without reference.pmnumber gets an asynchronous message and FAIL', () => {
-    const b = body({ roles: [role('INSERT', '2022-06-01', undefined, '1')], partners: [partner('1'), partner(undefined)] });
+    const b = body({
+      roles: [role('INSERT', '2022-06-01', undefined, '1')],
+      partners: [partner('1'), partner(undefined)],
+    });
     const decision = processDelivery(input(b), state([]));
     expect(decision.status).toBe('FAIL');
     expect(decision.changes).toStrictEqual([]);
@@ -220,7 +229,11 @@ describe('processDelivery step 2: R1-R10 (5.2)', () => {
   describe('R1: role not supported', () => {
     it('R1 only -> SUCCESS with R1 as information; the unsupported role is neither checked nor applied', () => {
       const { b, decision } = run(
-        [{ role: 'S-XYZ' }, role('INSERT', '2022-06-01', undefined, '1'), role('DELETE', '2010-01-01', '2000-01-01', '1', 'S-BIR')],
+        [
+          { role: 'S-XYZ' },
+          role('INSERT', '2022-06-01', undefined, '1'),
+          role('DELETE', '2010-01-01', '2000-01-01', '1', 'S-BIR'),
+        ],
         [partner('1')],
         [],
         ['S-COR'],
@@ -247,7 +260,10 @@ describe('processDelivery step 2: R1-R10 (5.2)', () => {
 
     it('R1 together with another failure -> FAIL, both reported', () => {
       const { decision } = run(
-        [role('INSERT', '2022-06-01', undefined, '1', 'S-BVA'), role(undefined, '2018-05-01', '2022-05-31', '12345611')],
+        [
+          role('INSERT', '2022-06-01', undefined, '1', 'S-BVA'),
+          role(undefined, '2018-05-01', '2022-05-31', '12345611'),
+        ],
         [partner('1'), partner('12345611')],
       );
       expect(decision.status).toBe('FAIL');
@@ -274,7 +290,9 @@ describe('processDelivery step 2: R1-R10 (5.2)', () => {
     ['null', { ...role('DELETE', '2018-05-01', undefined, undefined), partner: null }],
   ])('R3: partner %s (echo partner {pmnumber: null, mscnumber: null})', (_how, r) => {
     const { decision } = run([r], [partner('12345611')]);
-    expect(decision).toStrictEqual(failWith({ roleMessages: [roleEcho('S-COR', '2018-05-01', OPEN, null, KALO, TEXT.R3)] }));
+    expect(decision).toStrictEqual(
+      failWith({ roleMessages: [roleEcho('S-COR', '2018-05-01', OPEN, null, KALO, TEXT.R3)] }),
+    );
   });
 
   it.each([
@@ -340,11 +358,16 @@ describe('processDelivery step 2: R1-R10 (5.2)', () => {
       const p = partner('1', overrides);
       if (overrides.name === undefined) delete p.name;
       const { decision } = run([role('INSERT', '2022-06-01', undefined, '1')], [p], []);
-      expect(decision).toStrictEqual(failWith({ roleMessages: [roleEcho('S-COR', '2022-06-01', OPEN, '1', KALO, TEXT.R7)] }));
+      expect(decision).toStrictEqual(
+        failWith({ roleMessages: [roleEcho('S-COR', '2022-06-01', OPEN, '1', KALO, TEXT.R7)] }),
+      );
     });
 
     it('R7 for UPDATE', () => {
-      const { decision } = run([role('UPDATE', '2018-05-01', '2022-05-31', '12345611')], [partner('12345611', { name: ' ' })]);
+      const { decision } = run(
+        [role('UPDATE', '2018-05-01', '2022-05-31', '12345611')],
+        [partner('12345611', { name: ' ' })],
+      );
       expect(decision).toStrictEqual(
         failWith({ roleMessages: [roleEcho('S-COR', '2018-05-01', '2022-05-31', '12345611', KALO, TEXT.R7)] }),
       );
@@ -382,7 +405,11 @@ describe('processDelivery step 2: R1-R10 (5.2)', () => {
     });
 
     it('R7 and R8 together on one role', () => {
-      const { decision } = run([role('INSERT', '2022-06-01', undefined, '1')], [partner('1', { name: '', firstname: '' })], []);
+      const { decision } = run(
+        [role('INSERT', '2022-06-01', undefined, '1')],
+        [partner('1', { name: '', firstname: '' })],
+        [],
+      );
       expect(decision.status).toBe('FAIL');
       expectSameMembers(decision.roleMessages, [
         roleEcho('S-COR', '2022-06-01', OPEN, '1', KALO, TEXT.R7),
@@ -467,7 +494,9 @@ describe('processDelivery step 2: R1-R10 (5.2)', () => {
         [role('UPDATE', '2018-05-01', '2022-06-30', '12345611'), role('INSERT', '2022-06-01', undefined, '2')],
         [partner('12345611'), partner('2')],
       );
-      expect(decision).toStrictEqual(failWith({ roleMessages: [roleEcho('S-COR', '2022-06-01', OPEN, '2', KALO, TEXT.I3)] }));
+      expect(decision).toStrictEqual(
+        failWith({ roleMessages: [roleEcho('S-COR', '2022-06-01', OPEN, '2', KALO, TEXT.I3)] }),
+      );
     });
 
     it('INSERTs of different (supported) types do not overlap each other', () => {
@@ -487,7 +516,12 @@ describe('processDelivery step 2: R1-R10 (5.2)', () => {
 
   describe('R10: no contract for the role type (OSR-2006)', () => {
     it('billing unit without any contract', () => {
-      const { decision } = run([role('DELETE', '2018-05-01', undefined, '12345611')], [partner('12345611')], [M_OPEN], []);
+      const { decision } = run(
+        [role('DELETE', '2018-05-01', undefined, '12345611')],
+        [partner('12345611')],
+        [M_OPEN],
+        [],
+      );
       expect(decision).toStrictEqual(
         failWith({ roleMessages: [roleEcho('S-COR', '2018-05-01', OPEN, '12345611', KEY.R10, TEXT.R10)] }),
       );
@@ -495,7 +529,10 @@ describe('processDelivery step 2: R1-R10 (5.2)', () => {
 
     it('billing unit with contracts for other types only; reported for every supported role', () => {
       const { decision } = run(
-        [role('UPDATE', '2018-05-01', '2022-05-31', '12345611'), role('INSERT', '2022-06-01', '2022-12-31', '12345612')],
+        [
+          role('UPDATE', '2018-05-01', '2022-05-31', '12345611'),
+          role('INSERT', '2022-06-01', '2022-12-31', '12345612'),
+        ],
         [partner('12345611'), partner('12345612')],
         [M_OPEN],
         ['S-BIR', 'S-BVA'],
@@ -680,9 +717,15 @@ describe('processDelivery step 3: applying S-COR changes (5.3)', () => {
         messages: [],
         roleMessages: [],
         partnerMessages: [],
-        changes: [{ roleIndex: 0, change: 'UPDATE', before: M_OPEN, after: M, partner: deliveredPartner(b, '12345611') }],
+        changes: [
+          { roleIndex: 0, change: 'UPDATE', before: M_OPEN, after: M, partner: deliveredPartner(b, '12345611') },
+        ],
       });
-      expect(decision.changes[0]?.partner).toMatchObject({ name: 'Mustermann', firstname: 'Max', email: 'max@example.org' });
+      expect(decision.changes[0]?.partner).toMatchObject({
+        name: 'Mustermann',
+        firstname: 'Max',
+        email: 'max@example.org',
+      });
     });
 
     it.each([
@@ -694,7 +737,11 @@ describe('processDelivery step 3: applying S-COR changes (5.3)', () => {
       const { decision } = run([r], [partner('12345612')], [M, F]);
       expect(decision.status).toBe('SUCCESS');
       expect(decision.changes).toHaveLength(1);
-      expect(decision.changes[0]).toMatchObject({ change: 'UPDATE', before: F, after: stored('2022-06-01', null, '12345612') });
+      expect(decision.changes[0]).toMatchObject({
+        change: 'UPDATE',
+        before: F,
+        after: stored('2022-06-01', null, '12345612'),
+      });
       expect(applyChanges([M, F], decision.changes)).toStrictEqual([M, stored('2022-06-01', null, '12345612')]);
     });
   });
@@ -754,7 +801,10 @@ describe('processDelivery step 3: applying S-COR changes (5.3)', () => {
   describe('array order and atomicity', () => {
     it('changes are applied in array order, each seeing the one before it (UPDATE then INSERT)', () => {
       const { decision } = run(
-        [role('UPDATE', '2018-05-01', '2022-05-31', '12345611'), role('INSERT', '2022-06-01', '2022-12-31', '12345612')],
+        [
+          role('UPDATE', '2018-05-01', '2022-05-31', '12345611'),
+          role('INSERT', '2022-06-01', '2022-12-31', '12345612'),
+        ],
         [partner('12345611'), partner('12345612')],
       );
       expect(decision.status).toBe('SUCCESS');
@@ -767,7 +817,10 @@ describe('processDelivery step 3: applying S-COR changes (5.3)', () => {
 
     it('the same changes in the other order fail (INSERT sees the open-ended active role: I2)', () => {
       const { decision } = run(
-        [role('INSERT', '2022-06-01', '2022-12-31', '12345612'), role('UPDATE', '2018-05-01', '2022-05-31', '12345611')],
+        [
+          role('INSERT', '2022-06-01', '2022-12-31', '12345612'),
+          role('UPDATE', '2018-05-01', '2022-05-31', '12345611'),
+        ],
         [partner('12345611'), partner('12345612')],
       );
       expect(decision).toStrictEqual(
@@ -817,7 +870,10 @@ describe('processDelivery step 3: applying S-COR changes (5.3)', () => {
         [partner('12345612'), partner('12345611')],
         timeline,
       );
-      processDelivery(input(body({ roles: [role('UPDATE', '2022-06-01', undefined, '12345612')], partners: [partner('12345612')] })), given);
+      processDelivery(
+        input(body({ roles: [role('UPDATE', '2022-06-01', undefined, '12345612')], partners: [partner('12345612')] })),
+        given,
+      );
       expect(decision.status).toBe('SUCCESS');
       expect(given).toStrictEqual(snapshot);
     });
@@ -833,10 +889,15 @@ describe('processDelivery step 3: applying S-COR changes (5.3)', () => {
 describe('processing profile', () => {
   it('vendor messages use the configured key; standard keys stay', () => {
     const profile: ProcessingProfile = { vendorKey: 'OSR-ACME', supportedRoles: new Set(['S-COR']) };
-    const b = body({ roles: [role('UPDATE', '2018-05-02', undefined, '12345611'), { role: 'S-XYZ' }], partners: [partner('12345611')] });
+    const b = body({
+      roles: [role('UPDATE', '2018-05-02', undefined, '12345611'), { role: 'S-XYZ' }],
+      partners: [partner('12345611')],
+    });
     const decision = processDelivery(input(b), state([M_OPEN]), profile);
     expect(decision.status).toBe('FAIL');
-    expect(decision.roleMessages).toContainEqual(roleEcho('S-COR', '2018-05-02', OPEN, '12345611', 'OSR-ACME', TEXT.U2));
+    expect(decision.roleMessages).toContainEqual(
+      roleEcho('S-COR', '2018-05-02', OPEN, '12345611', 'OSR-ACME', TEXT.U2),
+    );
     expect(processDelivery(input(validBody('12345'), '12345'), state([]), profile).messages).toStrictEqual([
       plain('OSR-ACME', TEXT.D1),
     ]);
@@ -851,24 +912,36 @@ describe('timelines are per role type (profile supporting S-BIR too)', () => {
   const both = ['S-COR', 'S-BIR'];
 
   it('U1: UPDATE of an S-BIR role when the unit only has S-COR roles (same pmnumber and from)', () => {
-    const b = body({ roles: [role('UPDATE', '2022-06-01', '2023-07-31', '12345612', 'S-BIR')], partners: [partner('12345612')] });
+    const b = body({
+      roles: [role('UPDATE', '2022-06-01', '2023-07-31', '12345612', 'S-BIR')],
+      partners: [partner('12345612')],
+    });
     expect(processDelivery(input(b), state([M, F], both), profile)).toStrictEqual(
       failWith({ roleMessages: [roleEcho('S-BIR', '2022-06-01', '2023-07-31', '12345612', KALO, TEXT.U1)] }),
     );
   });
 
   it('X1: DELETE of an S-BIR role when the unit only has S-COR roles (same pmnumber and from)', () => {
-    const b = body({ roles: [role('DELETE', '2022-06-01', undefined, '12345612', 'S-BIR')], partners: [partner('12345612')] });
+    const b = body({
+      roles: [role('DELETE', '2022-06-01', undefined, '12345612', 'S-BIR')],
+      partners: [partner('12345612')],
+    });
     expect(processDelivery(input(b), state([M, F], both), profile)).toStrictEqual(
       failWith({ roleMessages: [roleEcho('S-BIR', '2022-06-01', OPEN, '12345612', KALO, TEXT.X1)] }),
     );
   });
 
   it('INSERT of an S-BIR role is not blocked by the open-ended active S-COR role', () => {
-    const b = body({ roles: [role('INSERT', '2022-06-01', undefined, '12345611', 'S-BIR')], partners: [partner('12345611')] });
+    const b = body({
+      roles: [role('INSERT', '2022-06-01', undefined, '12345611', 'S-BIR')],
+      partners: [partner('12345611')],
+    });
     const decision = processDelivery(input(b), state([M_OPEN], both), profile);
     expect(decision.status).toBe('SUCCESS');
-    expect(applyChanges([M_OPEN], decision.changes)).toStrictEqual([M_OPEN, stored('2022-06-01', null, '12345611', 'S-BIR')]);
+    expect(applyChanges([M_OPEN], decision.changes)).toStrictEqual([
+      M_OPEN,
+      stored('2022-06-01', null, '12345611', 'S-BIR'),
+    ]);
   });
 });
 
@@ -910,7 +983,9 @@ describe('unexpected failure while applying', () => {
     const roleIndex = (thrown as UnexpectedApplyError).roleIndex;
     expect(roleIndex).toBe(1);
     expect(unexpectedFailure(b, roleIndex)).toStrictEqual(
-      failWith({ roleMessages: [roleEcho('S-COR', '2018-05-01', '2022-05-31', '12345611', KALO, TEXT.updateUnexpected)] }),
+      failWith({
+        roleMessages: [roleEcho('S-COR', '2018-05-01', '2022-05-31', '12345611', KALO, TEXT.updateUnexpected)],
+      }),
     );
   });
 });

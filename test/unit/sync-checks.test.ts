@@ -87,7 +87,10 @@ describe('checkDeliverySynchronously (spec section 4)', () => {
 
     it('treats from: null as missing', () => {
       const result = checkDeliverySynchronously(
-        body({ roles: [{ ...role('UPDATE', undefined, undefined, '1', 'S-BVA'), from: null }], partners: [partner('1')] }),
+        body({
+          roles: [{ ...role('UPDATE', undefined, undefined, '1', 'S-BVA'), from: null }],
+          partners: [partner('1')],
+        }),
       );
       expect(result.roleMessages).toStrictEqual([roleEcho('S-BVA', null, OPEN, '1', 'OSR-1004', TEXT.osr1004)]);
     });
@@ -115,7 +118,9 @@ describe('checkDeliverySynchronously (spec section 4)', () => {
     });
 
     it('reports a missing partner as {pmnumber: null, mscnumber: null} in the echo', () => {
-      const result = checkDeliverySynchronously(body({ roles: [role('DELETE', undefined, undefined, undefined, 'S-BIR')] }));
+      const result = checkDeliverySynchronously(
+        body({ roles: [role('DELETE', undefined, undefined, undefined, 'S-BIR')] }),
+      );
       expect(result.roleMessages).toStrictEqual([roleEcho('S-BIR', null, OPEN, null, 'OSR-1004', TEXT.osr1004)]);
     });
   });
@@ -132,9 +137,9 @@ describe('checkDeliverySynchronously (spec section 4)', () => {
     });
 
     it('ignores a missing or null email', () => {
-      expect(checkDeliverySynchronously(body({ partners: [partner('1'), partner('2', { email: null })] }))).toStrictEqual(
-        ok,
-      );
+      expect(
+        checkDeliverySynchronously(body({ partners: [partner('1'), partner('2', { email: null })] })),
+      ).toStrictEqual(ok);
     });
 
     it('echoes pmnumber null for a partner without reference', () => {
@@ -149,7 +154,12 @@ describe('checkDeliverySynchronously (spec section 4)', () => {
         body({
           partners: [
             partner('1', { phonenumbers: [{ number: '0176-55555555', type: 'MOBILE' }] }),
-            partner('2', { phonenumbers: [{ number: '0176 55555555', type: 'PRIVATE' }, { number: '1234', type: 'BUSINESS' }] }),
+            partner('2', {
+              phonenumbers: [
+                { number: '0176 55555555', type: 'PRIVATE' },
+                { number: '1234', type: 'BUSINESS' },
+              ],
+            }),
           ],
         }),
       );
@@ -161,7 +171,9 @@ describe('checkDeliverySynchronously (spec section 4)', () => {
 
     it('accepts a partner without phone numbers', () => {
       expect(
-        checkDeliverySynchronously(body({ partners: [partner('1', { phonenumbers: [] }), partner('2', { phonenumbers: null })] })),
+        checkDeliverySynchronously(
+          body({ partners: [partner('1', { phonenumbers: [] }), partner('2', { phonenumbers: null })] }),
+        ),
       ).toStrictEqual(ok);
     });
   });

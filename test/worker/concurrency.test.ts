@@ -61,7 +61,15 @@ describe.skipIf(Boolean(skipReason))('two worker processes on one database', () 
 
     const { db } = h.database.handle;
     const pending = async () =>
-      Number((await db.selectFrom('deliveries').select(db.fn.countAll().as('n')).where('status', '=', 'PENDING').executeTakeFirstOrThrow()).n);
+      Number(
+        (
+          await db
+            .selectFrom('deliveries')
+            .select(db.fn.countAll().as('n'))
+            .where('status', '=', 'PENDING')
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     await waitFor(async () => (await pending()) === 0, 90_000, 'all deliveries processed');
 
     const statuses = await db.selectFrom('deliveries').select(['status', 'role_messages']).execute();

@@ -151,7 +151,12 @@ export async function appendHistory(
 
 export async function storeUnitReferences(
   trx: Transaction<Database>,
-  { billingUnit, residentialUnitId, billingUnitPmnumber, residentialUnitPmnumber }: {
+  {
+    billingUnit,
+    residentialUnitId,
+    billingUnitPmnumber,
+    residentialUnitPmnumber,
+  }: {
     billingUnit: string;
     residentialUnitId: string;
     billingUnitPmnumber: string | null | undefined;
@@ -159,7 +164,11 @@ export async function storeUnitReferences(
   },
 ) {
   if (billingUnitPmnumber != null) {
-    await trx.updateTable('billing_units').set({ pmnumber: billingUnitPmnumber }).where('mscnumber', '=', billingUnit).execute();
+    await trx
+      .updateTable('billing_units')
+      .set({ pmnumber: billingUnitPmnumber })
+      .where('mscnumber', '=', billingUnit)
+      .execute();
   }
   if (residentialUnitPmnumber != null) {
     await trx
@@ -183,7 +192,12 @@ export type CurrentRolesLookup =
 /** E2: the unit's S-COR roles (sorted by `from`) and the partners they reference. */
 export async function loadCurrentRoles(
   db: Db,
-  { clientId, billingUnit, residentialUnit, roleTypes }: {
+  {
+    clientId,
+    billingUnit,
+    residentialUnit,
+    roleTypes,
+  }: {
     clientId: string;
     billingUnit: string;
     residentialUnit: string;
