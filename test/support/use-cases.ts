@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * Bodies of the source document's use cases 1–3 (billing unit 654321, residential unit 0001),
  * plus the move-in that creates UC1's starting state (Mustermann, open-ended since 2018-05-01).
@@ -28,35 +30,18 @@ export function delivery(
 
 export const MUSTERMANN = partner('12345611', 'Mustermann', 'Max', '0176-55555555');
 export const MUSTERFRAU = partner('12345612', 'Musterfrau', 'Meike', '0176-66666666');
-const MUSTERFRAU_AS_SENT_IN_UC2 = partner('12345612', 'Mustermann', 'Meike', '0176-66666666');
 
-export const moveInMustermann = (unit?: { bu?: string; ru?: string }) =>
-  delivery(
-    [{ change: 'INSERT', role: 'S-COR', from: '2018-05-01', partner: { pmnumber: '12345611' } }],
-    [MUSTERMANN],
-    unit,
-  );
+type Body = ReturnType<typeof delivery>;
 
-export const useCase1 = (unit?: { bu?: string; ru?: string }) =>
-  delivery(
-    [
-      { change: 'UPDATE', role: 'S-COR', from: '2018-05-01', to: '2022-05-31', partner: { pmnumber: '12345611' } },
-      { change: 'INSERT', role: 'S-COR', from: '2022-06-01', to: '2022-12-31', partner: { pmnumber: '12345612' } },
-    ],
-    [MUSTERMANN, MUSTERFRAU],
-    unit,
-  );
+/** The walk-through's files in examples/ are the use cases' bodies (README); tests use the same. */
+function example(file: string, { bu, ru }: { bu?: string; ru?: string } = {}): Body {
+  const body: Body = JSON.parse(readFileSync(new URL(`../../examples/${file}`, import.meta.url), 'utf8'));
+  if (bu !== undefined) body.billingunit.reference.mscnumber = bu;
+  if (ru !== undefined) body.billingunit.residentialunit.reference.mscnumber = ru;
+  return body;
+}
 
-export const useCase2 = (unit?: { bu?: string; ru?: string }) =>
-  delivery(
-    [{ change: 'UPDATE', role: 'S-COR', from: '2022-06-01', to: '2023-07-31', partner: { pmnumber: '12345612' } }],
-    [MUSTERFRAU_AS_SENT_IN_UC2],
-    unit,
-  );
-
-export const useCase3 = (unit?: { bu?: string; ru?: string }) =>
-  delivery(
-    [{ change: 'DELETE', role: 'S-COR', from: '2022-06-01', to: '2023-07-31', partner: { pmnumber: '12345612' } }],
-    [MUSTERFRAU_AS_SENT_IN_UC2],
-    unit,
-  );
+export const moveInMustermann = (unit?: { bu?: string; ru?: string }) => example('use-case-0-move-in.json', unit);
+export const useCase1 = (unit?: { bu?: string; ru?: string }) => example('use-case-1.json', unit);
+export const useCase2 = (unit?: { bu?: string; ru?: string }) => example('use-case-2.json', unit);
+export const useCase3 = (unit?: { bu?: string; ru?: string }) => example('use-case-3.json', unit);
