@@ -1,8 +1,10 @@
+import type { Logger } from 'pino';
 import { type Config, loadConfig } from '../config.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import { DEFAULT_PROFILE, type ProcessingProfile } from '../domain/process-delivery.js';
 import { buildApp } from '../http/app.js';
 import { createLogger } from '../logger.js';
+import { Metrics } from '../metrics.js';
 import { DeliveryWorker } from '../worker/worker.js';
 import { parseCommandArgs } from './args.js';
 import { openMigratedDatabase } from './runtime.js';
@@ -15,7 +17,8 @@ export async function serve(args: string[]): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const database = await openMigratedDatabase(config);
-  const worker = values['no-worker'] ? undefined : startWorker(database, config, logger);
+  const metrics = new Metrics(database.db);
+  const worker = values['no-worker'] ? undefined : startWorker(database, config, logger, metrics);
   await worker?.start();
   const app = await buildApp({
     database,
@@ -23,6 +26,7 @@ export async function serve(args: string[]): Promise<void> {
     basePath: config.basePath,
     profile: profileOf(config),
     requestsPerMinute: config.rateLimitPerMinute,
+    metrics,
     ...(worker ? { workerRunning: () => worker.running } : {}),
   });
   const address = await app.listen({ port: config.port, host: config.host });
@@ -43,7 +47,7 @@ export async function work(args: string[]): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const database = await openMigratedDatabase(config);
-  const worker = startWorker(database, config, logger);
+  const worker = startWorker(database, config, logger, new Metrics(database.db));
   await worker.start();
   logger.info({ database: database.kind }, 'on-site-roles worker running');
   await untilSignal(logger, async () => {
@@ -52,16 +56,17 @@ export async function work(args: string[]): Promise<void> {
   });
 }
 
-function startWorker(database: DatabaseHandle, config: Config, logger: ReturnType<typeof createLogger>) {
+function startWorker(database: DatabaseHandle, config: Config, logger: Logger, metrics: Metrics) {
   return new DeliveryWorker(database, {
     profile: profileOf(config),
     logger,
     pollIntervalMs: config.pollIntervalMs,
+    onProcessed: (delivery) => metrics.recordProcessed(delivery.status, delivery.receivedAt),
   });
 }
 
 /** Graceful shutdown on SIGTERM/SIGINT; a second signal forces exit. */
-function untilSignal(logger: ReturnType<typeof createLogger>, shutdown: () => Promise<void>): Promise<void> {
+function untilSignal(logger: Logger, shutdown: () => Promise<void>): Promise<void> {
   return new Promise((resolve, reject) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals) => {

@@ -10,9 +10,11 @@ import { isMigrated } from '../db/migrate.js';
 import { findCredential } from '../db/repositories/credentials.js';
 import { HTTP } from '../domain/messages.js';
 import type { ProcessingProfile } from '../domain/process-delivery.js';
+import { Metrics } from '../metrics.js';
 import { registerAuth, UNAUTHORIZED_HEADERS } from './auth.js';
 import { HttpError, isDatabaseUnavailable, jsonPointer, SchemaError, sendError } from './errors.js';
 import { BODY_LIMIT_BYTES, registerJsonBodyParser } from './json-body.js';
+import { registerOpenApi } from './openapi.js';
 import { currentRolesRoute } from './routes/current-roles.js';
 import { deliveryResultRoute } from './routes/delivery-result.js';
 import { submitDeliveryRoute } from './routes/submit-delivery.js';
@@ -25,6 +27,8 @@ export interface AppOptions {
   requestsPerMinute: number;
   /** Reports whether the in-process worker runs (undefined: no worker expected). */
   workerRunning?: () => boolean;
+  /** Shared with an in-process worker; created when absent. */
+  metrics?: Metrics;
 }
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -66,8 +70,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   registerJsonBodyParser(app);
 
+  const metrics = options.metrics ?? new Metrics(database.db);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: reply.statusCode },
+      reply.elapsedTime / 1000,
+    );
   });
 
   app.setNotFoundHandler((_request, reply) => sendError(reply, 404, { messages: [{ ...HTTP.notFound }] }));
@@ -82,6 +93,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         messages: violations.map((v) => ({ key: HTTP.schema.key, message: v.message, path: v.path })),
       });
     }
+    if (isDatabaseUnavailable(error) || isDatabaseUnavailable((error as Error).cause)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      reply.header('Retry-After', RETRY_AFTER_UNAVAILABLE_SECONDS);
+      return sendError(reply, 503, { messages: [{ ...HTTP.unavailable }] });
+    }
     const code = (error as { code?: string }).code;
     const statusCode = (error as { statusCode?: number }).statusCode;
     if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || statusCode === 413) {
@@ -94,11 +110,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       // Missing or malformed Authorization header (from @fastify/basic-auth).
       return sendError(reply.headers(UNAUTHORIZED_HEADERS), 401, { messages: [{ ...HTTP.unauthorized }] });
     }
-    if (isDatabaseUnavailable(error)) {
-      request.log.warn({ err: error }, 'database unavailable');
-      reply.header('Retry-After', RETRY_AFTER_UNAVAILABLE_SECONDS);
-      return sendError(reply, 503, { messages: [{ ...HTTP.unavailable }] });
-    }
     if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
       // Other client errors Fastify raises (e.g. malformed URL encoding).
       return sendError(reply, 400, { messages: [{ key: HTTP.schema.key, message: 'Malformed request.', path: '' }] });
@@ -107,6 +118,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return sendError(reply, 500, { messages: [{ ...HTTP.technicalError }] });
   });
 
+  await registerOpenApi(app, basePath);
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'UP' }));
   app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
     const checks = { database: false, migrated: false, worker: options.workerRunning?.() ?? true };
@@ -122,7 +137,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   const authenticator = new Authenticator((username) => findCredential(database.db, username));
-  const context = { db: database.db, basePath, profile: options.profile };
+  const context = { db: database.db, basePath, profile: options.profile, metrics };
   await app.register(
     async (api) => {
       await registerAuth(api, { authenticator, requestsPerMinute: options.requestsPerMinute });

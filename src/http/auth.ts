@@ -29,7 +29,11 @@ export async function registerAuth(
   await scope.register(basicAuth, {
     authenticate: false,
     async validate(username, password, request) {
-      const outcome = await authenticator.authenticate(username, password, request.ip);
+      const outcome = await authenticator.authenticate(username, password, request.ip).catch((error: unknown) => {
+        // Not an authentication failure (e.g. the database is gone): keep the plugin from
+        // turning it into a 401.
+        throw new UnexpectedAuthError(error);
+      });
       if (!outcome.ok) {
         throw outcome.reason === 'throttled'
           ? tooManyRequests(outcome.retryAfterSeconds)
@@ -41,6 +45,13 @@ export async function registerAuth(
     },
   });
   scope.addHook('onRequest', scope.basicAuth);
+}
+
+export class UnexpectedAuthError extends Error {
+  readonly statusCode = 500;
+  constructor(cause: unknown) {
+    super('authentication could not be checked', { cause });
+  }
 }
 
 export function principalOf(request: FastifyRequest): Principal {

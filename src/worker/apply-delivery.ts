@@ -25,7 +25,12 @@ import {
   unexpectedFailure,
 } from '../domain/process-delivery.js';
 
-export type ProcessedDelivery = { id: string; status: DeliveryDecision['status']; error?: unknown };
+export type ProcessedDelivery = {
+  id: string;
+  status: DeliveryDecision['status'];
+  receivedAt: Date;
+  error?: unknown;
+};
 
 /** Raised inside the apply transaction; carries what is needed to record the failure after rollback. */
 class ApplyFailure extends Error {
@@ -54,7 +59,7 @@ export async function processNextDelivery(
       if (!delivery) return undefined;
       const decision = await decideAndApply(trx, delivery, profile);
       await storeDeliveryResult(trx, delivery.id, decision);
-      return { id: delivery.id, status: decision.status };
+      return { id: delivery.id, status: decision.status, receivedAt: delivery.receivedAt };
     });
   } catch (error) {
     if (!(error instanceof ApplyFailure)) throw error;
@@ -64,7 +69,7 @@ export async function processNextDelivery(
         await storeDeliveryResult(trx, error.delivery.id, failure);
       }
     });
-    return { id: error.delivery.id, status: 'FAIL', error: error.cause };
+    return { id: error.delivery.id, status: 'FAIL', receivedAt: error.delivery.receivedAt, error: error.cause };
   }
 }
 

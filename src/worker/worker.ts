@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { DatabaseHandle, Unlisten } from '../db/connection.js';
 import { DELIVERY_CHANNEL } from '../db/repositories/deliveries.js';
 import type { ProcessingProfile } from '../domain/process-delivery.js';
-import { processNextDelivery } from './apply-delivery.js';
+import { type ProcessedDelivery, processNextDelivery } from './apply-delivery.js';
 
 export interface WorkerOptions {
   profile: ProcessingProfile;
@@ -11,6 +11,8 @@ export interface WorkerOptions {
   pollIntervalMs: number;
   /** Concurrent claim loops in this process. */
   loops?: number;
+  /** Called after each processed delivery (metrics). */
+  onProcessed?: (delivery: ProcessedDelivery) => void;
 }
 
 const ERROR_BACKOFF_MS = 1_000;
@@ -60,6 +62,7 @@ export class DeliveryWorker {
       try {
         const processed = await processNextDelivery(this.handle.db, profile);
         if (processed) {
+          this.options.onProcessed?.(processed);
           if (processed.error) {
             logger.error({ err: processed.error, deliveryId: processed.id }, 'delivery failed unexpectedly');
           } else {

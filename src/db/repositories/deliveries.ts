@@ -80,6 +80,7 @@ export interface ClaimedDelivery {
   billingUnit: string;
   residentialUnit: string;
   body: DeliveryBody;
+  receivedAt: Date;
 }
 
 /**
@@ -95,8 +96,9 @@ export async function claimNextDelivery(trx: Transaction<Database>): Promise<Cla
     residential_unit: string;
     unit_key: string;
     body: DeliveryBody;
+    received_at: Date;
   }>`
-    SELECT d.id, d.client_id, d.credential, d.billing_unit, d.residential_unit, d.unit_key, d.body
+    SELECT d.id, d.client_id, d.credential, d.billing_unit, d.residential_unit, d.unit_key, d.body, d.received_at
     FROM deliveries d
     WHERE d.status = 'PENDING'
       AND NOT EXISTS (
@@ -117,6 +119,7 @@ export async function claimNextDelivery(trx: Transaction<Database>): Promise<Cla
     billingUnit: row.billing_unit,
     residentialUnit: row.residential_unit,
     body: row.body,
+    receivedAt: row.received_at,
   };
 }
 

@@ -11,7 +11,7 @@ import type { RouteContext } from './context.js';
 
 /** E1: accept a data delivery (schema, OSR-1xxx), store it PENDING, answer 202 with its id. */
 export const submitDeliveryRoute =
-  ({ db, basePath }: RouteContext): FastifyPluginAsyncZod =>
+  ({ db, basePath, metrics }: RouteContext): FastifyPluginAsyncZod =>
   async (app) => {
     app.post(
       '/billingunits/:bu/residentialunits/:ru/on-site-roles',
@@ -40,6 +40,7 @@ export const submitDeliveryRoute =
           residentialUnit: ru,
           body: request.body,
         });
+        metrics.deliveriesAccepted.inc();
         return reply
           .code(202)
           .header('Location', `${basePath}/billingunits/${encodeURIComponent(bu)}/on-site-roles/data-delivery/${id}`)
