@@ -29,16 +29,23 @@ export async function serve(args: string[]): Promise<void> {
     metrics,
     ...(worker ? { workerRunning: () => worker.running } : {}),
   });
-  const address = await app.listen({ port: config.port, host: config.host });
+  const shutdown = async () => {
+    await app.close();
+    await worker?.stop();
+    await database.close();
+  };
+  let address: string;
+  try {
+    address = await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await shutdown(); // e.g. the port is taken: do not leave the worker running
+    throw error;
+  }
   logger.info(
     { address, database: database.kind, worker: Boolean(worker), basePath: config.basePath },
     'on-site-roles server listening',
   );
-  await untilSignal(logger, async () => {
-    await app.close();
-    await worker?.stop();
-    await database.close();
-  });
+  await untilSignal(logger, shutdown);
 }
 
 /** `osr worker`: a worker process only (for extra workers against one PostgreSQL). */
