@@ -28,10 +28,13 @@ export async function main(argv: string[]): Promise<number> {
   const compound = first && second ? `${first} ${second}` : undefined;
   const [command, args] =
     compound && commands[compound] ? [commands[compound], rest] : [first ? commands[first] : undefined, argv.slice(1)];
+  if (first === 'help' || first === '--help' || first === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   if (!command) {
-    process.stderr.write(
-      `osr: ${first ? `unknown command "${[first, second].filter(Boolean).join(' ')}"` : 'no command given'}\n${USAGE}\n`,
-    );
+    const what = first ? `unknown command "${[first, second].filter(Boolean).join(' ')}"` : 'no command given';
+    process.stderr.write(`osr: ${what} (osr help lists the commands)\n`);
     return 2;
   }
   try {

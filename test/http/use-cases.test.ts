@@ -52,7 +52,12 @@ describe('use cases 1–3 end to end (POST → poll E3 → GET E2)', () => {
     const result = await deliver(h.app, AUTH, '654321', '0001', useCase2());
     expect(result.status).toBe('SUCCESS');
     const unit = await roles();
-    expect(unit.roles[1]).toEqual({ role: 'S-COR', from: '2022-06-01', to: '2023-07-31', partner: { pmnumber: '12345612' } });
+    expect(unit.roles[1]).toEqual({
+      role: 'S-COR',
+      from: '2022-06-01',
+      to: '2023-07-31',
+      partner: { pmnumber: '12345612' },
+    });
     expect(unit.partners.find((p) => p.reference.pmnumber === '12345612')?.name).toBe('Mustermann');
   });
 
@@ -76,9 +81,21 @@ describe('use cases 1–3 end to end (POST → poll E3 → GET E2)', () => {
           ...useCase1().billingunit.residentialunit,
           roles: [
             // would succeed: Mustermann's end date changes
-            { change: 'UPDATE', role: 'S-COR', from: '2018-05-01', to: '2022-04-30', partner: { pmnumber: '12345611' } },
+            {
+              change: 'UPDATE',
+              role: 'S-COR',
+              from: '2018-05-01',
+              to: '2022-04-30',
+              partner: { pmnumber: '12345611' },
+            },
             // fails: I1, before the active role
-            { change: 'INSERT', role: 'S-COR', from: '2017-01-01', to: '2017-12-31', partner: { pmnumber: '12345612' } },
+            {
+              change: 'INSERT',
+              role: 'S-COR',
+              from: '2017-01-01',
+              to: '2017-12-31',
+              partner: { pmnumber: '12345612' },
+            },
           ],
         },
       },

@@ -1,0 +1,299 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { openDatabase } from '../../src/db/connection.js';
+import { DEFAULT_PROFILE } from '../../src/domain/process-delivery.js';
+import { buildApp } from '../../src/http/app.js';
+import { createTestDatabase, multiConnectionSkipReason, type TestDatabase } from '../support/database.js';
+import { adminQuery, databaseUrlFor } from '../support/global-setup.js';
+import { BASE, basic, getRoles, postDelivery } from '../support/harness.js';
+import { REPO_ROOT } from '../support/processes.js';
+import { moveInMustermann } from '../support/use-cases.js';
+
+/**
+ * The operator CLI as real child processes (`node bin/osr.js …`) against a PostgreSQL database:
+ * exit codes (0 ok, 2 usage error or conflict), one line on stderr for errors, nothing
+ * half-written after an error, and that what it writes works over HTTP.
+ */
+
+const skipReason = multiConnectionSkipReason();
+if (skipReason) console.warn(`[skipped] osr CLI as child processes: ${skipReason}`);
+
+const CLI_TIMEOUT_MS = 60_000;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node bin/osr.js …args`; `input` (if any) is written to stdin, which is then closed. */
+function osr(databaseUrl: string, args: string[], input?: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/osr.js', ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), CLI_TIMEOUT_MS - 5_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.on('error', () => {}); // the CLI may exit before reading stdin
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** Exit 0 and nothing on stderr. */
+function expectOk(run: Run): void {
+  expect(run.stderr, run.stderr).toBe('');
+  expect(run.code, run.stdout).toBe(0);
+}
+
+/** Exit 2 and exactly one line on stderr (optionally matching `pattern`). */
+function expectUsageError(run: Run, pattern?: RegExp): void {
+  expect(run.code, `stdout: ${run.stdout}\nstderr: ${run.stderr}`).toBe(2);
+  expect(run.stderr, run.stderr).toMatch(/^[^\n]+\n$/);
+  if (pattern) expect(run.stderr).toMatch(pattern);
+}
+
+describe.skipIf(Boolean(skipReason))('osr CLI', () => {
+  let database: TestDatabase;
+  let url: string;
+  const run = (args: string[], input?: string) => osr(url, args, input);
+
+  const db = () => database.handle.db;
+  const clientRow = (id: string) => db().selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
+  const credentialRow = (username: string) =>
+    db().selectFrom('credentials').selectAll().where('username', '=', username).executeTakeFirst();
+  const billingUnitRow = (mscnumber: string) =>
+    db().selectFrom('billing_units').selectAll().where('mscnumber', '=', mscnumber).executeTakeFirst();
+  const residentialUnitRows = (billingUnit: string) =>
+    db()
+      .selectFrom('residential_units')
+      .select(['billing_unit', 'mscnumber'])
+      .where('billing_unit', '=', billingUnit)
+      .execute();
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    url = database.url as string;
+  });
+  afterAll(() => database?.destroy());
+
+  describe('client add', () => {
+    it('creates a client; the identical command again is fine; another name conflicts (exit 2)', {
+      timeout: CLI_TIMEOUT_MS * 3,
+    }, async () => {
+      const created = await run(['client', 'add', 'acme', '--name', 'Acme Hausverwaltung GmbH']);
+      expectOk(created);
+      expect(created.stdout).toMatch(/created/);
+      expect(await clientRow('acme')).toMatchObject({ id: 'acme', name: 'Acme Hausverwaltung GmbH' });
+
+      const again = await run(['client', 'add', 'acme', '--name', 'Acme Hausverwaltung GmbH']);
+      expectOk(again);
+      expect(again.stdout).not.toMatch(/created/);
+
+      const conflict = await run(['client', 'add', 'acme', '--name', 'Someone Else']);
+      expectUsageError(conflict, /acme/);
+      expect(await clientRow('acme')).toMatchObject({ name: 'Acme Hausverwaltung GmbH' });
+    });
+
+    it('a second client for the conflict tests below', { timeout: CLI_TIMEOUT_MS }, async () => {
+      expectOk(await run(['client', 'add', 'other']));
+      expect(await clientRow('other')).toMatchObject({ id: 'other', name: null });
+    });
+
+    it('an unknown option: exit 2, one line, nothing written', { timeout: CLI_TIMEOUT_MS }, async () => {
+      expectUsageError(await run(['client', 'add', 'bogus-client', '--bogus']), /bogus/);
+      expect(await clientRow('bogus-client')).toBeUndefined();
+    });
+  });
+
+  describe('billingunit add', () => {
+    it('defaults to the contract S-COR', { timeout: CLI_TIMEOUT_MS }, async () => {
+      expectOk(await run(['billingunit', 'add', '654321', '--client', 'acme']));
+      expect(await billingUnitRow('654321')).toMatchObject({ client_id: 'acme', contracts: ['S-COR'] });
+    });
+
+    it('--contracts none stores no contract (an empty array)', { timeout: CLI_TIMEOUT_MS }, async () => {
+      expectOk(await run(['billingunit', 'add', '099123456', '--client', 'acme', '--contracts', 'none']));
+      expect(await billingUnitRow('099123456')).toMatchObject({ client_id: 'acme', contracts: [] });
+    });
+
+    it("a billing unit of another client conflicts: exit 2, one line, it stays the other client's", {
+      timeout: CLI_TIMEOUT_MS,
+    }, async () => {
+      expectUsageError(await run(['billingunit', 'add', '654321', '--client', 'other']), /654321/);
+      expect(await billingUnitRow('654321')).toMatchObject({ client_id: 'acme', contracts: ['S-COR'] });
+    });
+
+    it.each([
+      ['5 digits', '12345'],
+      ['9 digits not starting with 099', '123456789'],
+    ])(
+      'a malformed number (%s): exit 2, one line, nothing written',
+      { timeout: CLI_TIMEOUT_MS },
+      async (_name, mscnumber) => {
+        expectUsageError(await run(['billingunit', 'add', mscnumber, '--client', 'acme']));
+        expect(await billingUnitRow(mscnumber)).toBeUndefined();
+      },
+    );
+
+    it('an unknown client: exit 2, one line, nothing written', { timeout: CLI_TIMEOUT_MS }, async () => {
+      expectUsageError(await run(['billingunit', 'add', '777777', '--client', 'nobody']), /nobody/);
+      expect(await billingUnitRow('777777')).toBeUndefined();
+    });
+  });
+
+  describe('residentialunit add', () => {
+    it('adds a unit; the same command again is fine and adds nothing', { timeout: CLI_TIMEOUT_MS * 2 }, async () => {
+      expectOk(await run(['residentialunit', 'add', '654321', '0001']));
+      expectOk(await run(['residentialunit', 'add', '654321', '0001']));
+      expect(await residentialUnitRows('654321')).toEqual([{ billing_unit: '654321', mscnumber: '0001' }]);
+    });
+
+    it('an unknown billing unit: exit 2, one line, nothing written', { timeout: CLI_TIMEOUT_MS }, async () => {
+      expectUsageError(await run(['residentialunit', 'add', '888888', '0001']), /888888/);
+      expect(await residentialUnitRows('888888')).toEqual([]);
+    });
+
+    it('a malformed residential unit number: exit 2, one line, nothing written', {
+      timeout: CLI_TIMEOUT_MS,
+    }, async () => {
+      expectUsageError(await run(['residentialunit', 'add', '654321', '12345']));
+      expect(await residentialUnitRows('654321')).toEqual([{ billing_unit: '654321', mscnumber: '0001' }]);
+    });
+  });
+
+  describe('credential add', () => {
+    it('reads the password from stdin; the credential works over HTTP', { timeout: CLI_TIMEOUT_MS }, async () => {
+      const added = await run(['credential', 'add', 'acme', 'erp'], 'erp-secret-from-stdin\n');
+      expectOk(added);
+      expect(added.stdout).not.toContain('erp-secret-from-stdin');
+      const row = await credentialRow('erp');
+      expect(row).toMatchObject({ client_id: 'acme', read_only: false, revoked_at: null });
+      expect(row?.password_hash).not.toContain('erp-secret-from-stdin');
+    });
+
+    it('the same credential again is fine', { timeout: CLI_TIMEOUT_MS }, async () => {
+      expectOk(await run(['credential', 'add', 'acme', 'erp'], 'erp-secret-from-stdin\n'));
+    });
+
+    it('--read-only', { timeout: CLI_TIMEOUT_MS }, async () => {
+      expectOk(await run(['credential', 'add', 'acme', 'reader', '--read-only'], 'reader-secret\n'));
+      expect(await credentialRow('reader')).toMatchObject({ client_id: 'acme', read_only: true });
+    });
+
+    it('an unknown client: exit 2, one line, no credential', { timeout: CLI_TIMEOUT_MS }, async () => {
+      expectUsageError(await run(['credential', 'add', 'nobody', 'orphan'], 'orphan-secret\n'), /nobody/);
+      expect(await credentialRow('orphan')).toBeUndefined();
+    });
+
+    it('credentials written by the CLI authenticate against the app on the same database', async () => {
+      const app: FastifyInstance = await buildApp({
+        database: database.handle,
+        logger: pino({ level: 'silent' }),
+        basePath: BASE,
+        profile: DEFAULT_PROFILE,
+        requestsPerMinute: 6000,
+      });
+      try {
+        const erp = basic('erp', 'erp-secret-from-stdin');
+        const reader = basic('reader', 'reader-secret');
+        // authenticated; the unit created by the CLI exists but has no roles yet
+        const empty = await getRoles(app, erp, '654321', '0001');
+        expect(empty.statusCode).toBe(404);
+        expect(empty.json().messages).toEqual([
+          { key: 'OSR-KALO', message: 'No on-site-roles found in residential unit.' },
+        ]);
+        const accepted = await postDelivery(app, erp, '654321', '0001', moveInMustermann());
+        expect(accepted.statusCode, accepted.body).toBe(202);
+
+        expect((await getRoles(app, reader, '654321', '0001')).statusCode).toBe(404);
+        const forbidden = await postDelivery(app, reader, '654321', '0001', moveInMustermann());
+        expect(forbidden.statusCode).toBe(403);
+
+        expect((await getRoles(app, basic('erp', 'erp-secret-from-stdin\n'), '654321', '0001')).statusCode).toBe(401);
+        expect((await getRoles(app, basic('erp', 'wrong'), '654321', '0001')).statusCode).toBe(401);
+      } finally {
+        await app.close();
+      }
+    });
+  });
+
+  describe('commands and options', () => {
+    it('an unknown command: exit 2, one line on stderr', { timeout: CLI_TIMEOUT_MS }, async () => {
+      expectUsageError(await run(['frobnicate']), /frobnicate/);
+    });
+
+    it('an unknown option: exit 2, one line on stderr, nothing written', { timeout: CLI_TIMEOUT_MS }, async () => {
+      expectUsageError(await run(['billingunit', 'add', '555555', '--client', 'acme', '--colour', 'red']), /colour/);
+      expect(await billingUnitRow('555555')).toBeUndefined();
+    });
+
+    it('migrate on a migrated database: exit 0', { timeout: CLI_TIMEOUT_MS }, async () => {
+      const migrated = await run(['migrate']);
+      expectOk(migrated);
+    });
+  });
+});
+
+describe.skipIf(Boolean(skipReason))('osr migrate on a fresh, empty database', () => {
+  let name: string;
+  let url: string;
+  beforeAll(async () => {
+    const adminUrl = inject('adminUrl');
+    name = `osr_test_empty_${randomBytes(6).toString('hex')}`;
+    await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
+    url = databaseUrlFor(adminUrl, name);
+  });
+  afterAll(async () => {
+    if (name) await adminQuery(inject('adminUrl'), `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  });
+
+  it('three concurrent runs all exit 0 and leave one complete schema', { timeout: CLI_TIMEOUT_MS * 2 }, async () => {
+    const runs = await Promise.all([osr(url, ['migrate']), osr(url, ['migrate']), osr(url, ['migrate'])]);
+    for (const result of runs) expectOk(result);
+
+    const handle = await openDatabase({ databaseUrl: url, dataDir: '' });
+    try {
+      const migrations = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(
+        handle.db,
+      );
+      expect(migrations.rows.map((row) => row.name)).toEqual(['0001_initial']);
+      const tables = await sql<{ table_name: string }>`
+        SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name
+      `.execute(handle.db);
+      expect(tables.rows.map((row) => row.table_name)).toEqual(
+        expect.arrayContaining([
+          'billing_units',
+          'change_history',
+          'clients',
+          'credentials',
+          'deliveries',
+          'partners',
+          'residential_units',
+          'roles',
+        ]),
+      );
+      // and a further run is a no-op
+      expectOk(await osr(url, ['migrate']));
+    } finally {
+      await handle.close();
+    }
+  });
+});
