@@ -5,17 +5,19 @@ export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface OsrProcess {
   child: ChildProcess;
+  exited: Promise<number | null>;
   output: () => string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 /** Starts `osr <args>` as a real process against the given database. */
-export function startOsr(args: string[], env: Record<string, string>): OsrProcess {
+export function startOsr(args: string[], env: Record<string, string>, stdin?: string): OsrProcess {
   const child = spawn(process.execPath, ['bin/osr.js', ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (stdin !== undefined) child.stdin?.end(stdin);
   let output = '';
   child.stdout?.on('data', (chunk) => {
     output += chunk;
@@ -26,6 +28,7 @@ export function startOsr(args: string[], env: Record<string, string>): OsrProces
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     child,
+    exited,
     output: () => output,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

@@ -1,0 +1,68 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type OsrProcess, startOsr, waitFor } from '../support/processes.js';
+import { moveInMustermann } from '../support/use-cases.js';
+
+/**
+ * Zero setup: `osr serve` without DATABASE_URL runs on the embedded database in OSR_DATA_DIR,
+ * with the worker in process, over real HTTP; operator commands and the server take turns on it.
+ */
+describe('osr serve on the embedded database (no DATABASE_URL)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'osr-embedded-'));
+  const port = String(20_000 + Math.floor(Math.random() * 20_000));
+  const env = { DATABASE_URL: '', OSR_DATA_DIR: dataDir, PORT: port, LOG_LEVEL: 'warn' };
+  const base = `http://127.0.0.1:${port}`;
+  let server: OsrProcess | undefined;
+  afterAll(async () => {
+    await server?.stop('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const osr = async (args: string[], stdin?: string) => {
+    const child = startOsr(args, env, stdin);
+    return { code: await child.exited, output: child.output() };
+  };
+
+  it('creates the database, serves use-case traffic, and shuts down cleanly on SIGTERM', {
+    timeout: 120_000,
+  }, async () => {
+    expect((await osr(['client', 'add', 'acme'])).code).toBe(0);
+    expect((await osr(['credential', 'add', 'acme', 'erp'], 'erp-secret\n')).code).toBe(0);
+    expect((await osr(['billingunit', 'add', '654321', '--client', 'acme'])).code).toBe(0);
+    expect((await osr(['residentialunit', 'add', '654321', '0001'])).code).toBe(0);
+
+    server = startOsr(['serve'], env);
+    await waitFor(async () => (await fetch(`${base}/ready`).catch(() => undefined))?.status === 200, 60_000, 'ready');
+    expect(existsSync(join(dataDir, 'osr.lock'))).toBe(true);
+
+    // While the server holds the embedded database, an operator command refuses (one clear line).
+    const refused = await osr(['client', 'add', 'other']);
+    expect(refused.code).toBe(2);
+    expect(refused.output).toMatch(/in use by process \d+/);
+
+    const auth = `Basic ${Buffer.from('erp:erp-secret').toString('base64')}`;
+    const unit = `${base}/arge/on-site-roles/v1/billingunits/654321/residentialunits/0001/on-site-roles`;
+    const posted = await fetch(unit, {
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify(moveInMustermann()),
+    });
+    expect(posted.status).toBe(202);
+    const location = posted.headers.get('location') as string;
+    await waitFor(
+      async () =>
+        (await (await fetch(`${base}${location}`, { headers: { authorization: auth } })).json()).status === 'SUCCESS',
+      10_000,
+      'SUCCESS',
+    );
+    const roles = await (await fetch(unit, { headers: { authorization: auth } })).json();
+    expect(roles.billingunit.residentialunit.roles).toEqual([
+      { role: 'S-COR', from: '2018-05-01', to: '9999-12-31', partner: { pmnumber: '12345611' } },
+    ]);
+
+    expect(await server.stop('SIGTERM')).toBe(0);
+    expect(existsSync(join(dataDir, 'osr.lock'))).toBe(false);
+  });
+});
