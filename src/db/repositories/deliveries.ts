@@ -73,13 +73,8 @@ export async function findDeliveryResult(
   );
 }
 
-export interface ClaimedDelivery {
-  id: string;
-  clientId: string;
-  credential: string;
-  billingUnit: string;
-  residentialUnit: string;
-  body: DeliveryBody;
+/** A delivery as the worker claims it. */
+export interface ClaimedDelivery extends NewDelivery {
   receivedAt: Date;
 }
 

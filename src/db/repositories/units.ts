@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { ExpressionBuilder, Kysely, Transaction } from 'kysely';
 import type { DeliveryPartner } from '../../domain/delivery-schema.js';
 import type { UnitState } from '../../domain/process-delivery.js';
 import type { StoredPartner } from '../../domain/response-schema.js';
@@ -62,27 +62,26 @@ export async function insertRole(trx: Transaction<Database>, residentialUnitId: 
     .execute();
 }
 
-/** Updates `to` of the role identified by type and `from` (unique among a unit's roles). */
+/** A stored role is identified by its unit, type, `from` and partner pmnumber. */
+const sameRole = (residentialUnitId: string, role: TimelineRole) => (eb: ExpressionBuilder<Database, 'roles'>) =>
+  eb.and([
+    eb('residential_unit', '=', residentialUnitId),
+    eb('role', '=', role.role),
+    eb('from_date', '=', role.from),
+    eb('partner_pmnumber', '=', role.pmnumber),
+  ]);
+
 export async function updateRoleEnd(trx: Transaction<Database>, residentialUnitId: string, role: TimelineRole) {
   const result = await trx
     .updateTable('roles')
     .set({ to_date: role.to })
-    .where('residential_unit', '=', residentialUnitId)
-    .where('role', '=', role.role)
-    .where('from_date', '=', role.from)
-    .where('partner_pmnumber', '=', role.pmnumber)
+    .where(sameRole(residentialUnitId, role))
     .executeTakeFirst();
   if (result.numUpdatedRows !== 1n) throw new Error('role to update vanished');
 }
 
 export async function deleteRole(trx: Transaction<Database>, residentialUnitId: string, role: TimelineRole) {
-  const result = await trx
-    .deleteFrom('roles')
-    .where('residential_unit', '=', residentialUnitId)
-    .where('role', '=', role.role)
-    .where('from_date', '=', role.from)
-    .where('partner_pmnumber', '=', role.pmnumber)
-    .executeTakeFirst();
+  const result = await trx.deleteFrom('roles').where(sameRole(residentialUnitId, role)).executeTakeFirst();
   if (result.numDeletedRows !== 1n) throw new Error('role to delete vanished');
 }
 
