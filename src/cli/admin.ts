@@ -1,7 +1,4 @@
-import { createInterface } from 'node:readline';
-import { generatePassword, hashPassword } from '../auth/password.js';
-import { loadConfig } from '../config.js';
-import type { DatabaseHandle } from '../db/connection.js';
+import { hashPassword } from '../auth/password.js';
 import {
   type AddOutcome,
   addBillingUnit,
@@ -10,29 +7,19 @@ import {
   addResidentialUnit,
 } from '../db/repositories/admin.js';
 import { BILLING_UNIT_FORMAT, RESIDENTIAL_UNIT_FORMAT } from '../domain/delivery-schema.js';
-import { parseCommandArgs, UsageError } from './args.js';
-import { openMigratedDatabase } from './runtime.js';
-
-const CLIENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
-const USERNAME = /^[^\s:]{1,128}$/; // Basic auth cannot carry ':' in a user-id
-const ROLE_TYPE = /^[A-Z0-9-]{1,10}$/;
-
-/** Validates all arguments first, then opens the database once: nothing half-written. */
-async function withDatabase<T>(work: (database: DatabaseHandle) => Promise<T>): Promise<T> {
-  const database = await openMigratedDatabase(loadConfig());
-  try {
-    return await work(database);
-  } finally {
-    await database.close();
-  }
-}
+import {
+  CLIENT_ID,
+  expect,
+  parseCommandArgs,
+  printGeneratedPassword,
+  ROLE_TYPE,
+  readPasswordOrGenerate,
+  USERNAME,
+  UsageError,
+} from './args.js';
+import { withDatabase } from './runtime.js';
 
 const report = (outcome: AddOutcome, what: string) => process.stdout.write(`${outcome} ${what}\n`);
-
-function expect(value: string, pattern: RegExp, what: string): string {
-  if (!pattern.test(value)) throw new UsageError(`invalid ${what} "${value}"`);
-  return value;
-}
 
 async function clientAdd(args: string[]) {
   const { values, positionals } = parseCommandArgs(args, { name: { type: 'string' } }, ['clientId']);
@@ -51,18 +38,13 @@ async function credentialAdd(args: string[]) {
   ]);
   const clientId = expect(positionals[0] as string, CLIENT_ID, 'client id');
   const username = expect(positionals[1] as string, USERNAME, 'username');
-  const fromStdin = !process.stdin.isTTY;
-  const password = fromStdin ? await readFirstLine() : generatePassword();
-  if (password.length === 0) throw new UsageError('empty password on stdin');
-  if (password.length > 1024) throw new UsageError('password longer than 1024 characters');
+  const { password, generated } = await readPasswordOrGenerate();
   const passwordHash = await hashPassword(password);
   const outcome = await withDatabase(({ db }) =>
     addCredential(db, { clientId, username, password, passwordHash, readOnly: values['read-only'] ?? false }),
   );
   report(outcome, `credential ${username} for client ${clientId}${values['read-only'] ? ' (read-only)' : ''}`);
-  if (!fromStdin && outcome === 'created') {
-    process.stdout.write(`password: ${password}\n(shown once; store it now)\n`);
-  }
+  if (generated && outcome === 'created') printGeneratedPassword(password);
 }
 
 async function billingUnitAdd(args: string[]) {
@@ -100,18 +82,6 @@ async function residentialUnitAdd(args: string[]) {
   );
   const outcome = await withDatabase(({ db }) => addResidentialUnit(db, { billingUnit, mscnumber }));
   report(outcome, `residential unit ${mscnumber} in billing unit ${billingUnit}`);
-}
-
-function readFirstLine(): Promise<string> {
-  return new Promise((resolve) => {
-    const lines = createInterface({ input: process.stdin });
-    let first: string | undefined;
-    lines.once('line', (line) => {
-      first = line;
-      lines.close();
-    });
-    lines.once('close', () => resolve((first ?? '').replace(/\r$/, '')));
-  });
 }
 
 export const adminCommands = {

@@ -2,8 +2,11 @@ import { ConfigError } from '../config.js';
 import { ConflictError } from '../db/repositories/admin.js';
 import { adminCommands } from './admin.js';
 import { UsageError } from './args.js';
+import { credentialCommands } from './credentials.js';
+import { importCommands } from './import.js';
 import { migrate } from './migrate.js';
 import { serve, work } from './serve.js';
+import { supportCommands } from './support.js';
 
 export type Command = (args: string[]) => Promise<void>;
 
@@ -14,13 +17,20 @@ const USAGE = `usage: osr <command>
   client add <clientId> [--name <text>]
   credential add <clientId> <username> [--read-only]   (password: first line of stdin, else generated)
   billingunit add <mscnumber> --client <clientId> [--contracts <ROLE,ROLE…|none>]
-  residentialunit add <billingunit-mscnumber> <residentialunit-mscnumber>`;
+  residentialunit add <billingunit-mscnumber> <residentialunit-mscnumber>
+  credential list <clientId> | credential revoke <username> | credential rotate <username>
+  import <file.json|file.csv> [--format json|csv]   bulk upsert of master data, all or nothing
+  history <billingunit> <residentialunit> [--json]  the unit's append-only change history
+  deliveries [--status FAIL] [--since 24h|<ISO date>] [--limit N] [--json]`;
 
 const commands: Record<string, Command> = {
   serve,
   worker: work,
   migrate,
   ...adminCommands,
+  ...credentialCommands,
+  ...supportCommands,
+  ...importCommands,
 };
 
 export async function main(argv: string[]): Promise<number> {

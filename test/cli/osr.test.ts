@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
@@ -7,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openDatabase } from '../../src/db/connection.js';
 import { DEFAULT_PROFILE } from '../../src/domain/process-delivery.js';
 import { buildApp } from '../../src/http/app.js';
+import { CLI_TIMEOUT_MS, expectOk, expectUsageError, osr } from '../support/cli.js';
 import { createTestDatabase, multiConnectionSkipReason, type TestDatabase } from '../support/database.js';
 import { adminQuery, databaseUrlFor } from '../support/global-setup.js';
 import { BASE, basic, getRoles, postDelivery } from '../support/harness.js';
-import { REPO_ROOT } from '../support/processes.js';
 import { moveInMustermann } from '../support/use-cases.js';
 
 /**
@@ -21,54 +20,6 @@ import { moveInMustermann } from '../support/use-cases.js';
 
 const skipReason = multiConnectionSkipReason();
 if (skipReason) console.warn(`[skipped] osr CLI as child processes: ${skipReason}`);
-
-const CLI_TIMEOUT_MS = 60_000;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `node bin/osr.js …args`; `input` (if any) is written to stdin, which is then closed. */
-function osr(databaseUrl: string, args: string[], input?: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/osr.js', ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), CLI_TIMEOUT_MS - 5_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.on('error', () => {}); // the CLI may exit before reading stdin
-    child.stdin.end(input ?? '');
-  });
-}
-
-/** Exit 0 and nothing on stderr. */
-function expectOk(run: Run): void {
-  expect(run.stderr, run.stderr).toBe('');
-  expect(run.code, run.stdout).toBe(0);
-}
-
-/** Exit 2 and exactly one line on stderr (optionally matching `pattern`). */
-function expectUsageError(run: Run, pattern?: RegExp): void {
-  expect(run.code, `stdout: ${run.stdout}\nstderr: ${run.stderr}`).toBe(2);
-  expect(run.stderr, run.stderr).toMatch(/^[^\n]+\n$/);
-  if (pattern) expect(run.stderr).toMatch(pattern);
-}
 
 describe.skipIf(Boolean(skipReason))('osr CLI', () => {
   let database: TestDatabase;

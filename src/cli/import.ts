@@ -1,0 +1,196 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { z } from 'zod';
+import { ConflictError } from '../db/repositories/admin.js';
+import { type ImportData, type ImportReport, importMasterData } from '../db/repositories/bulk-import.js';
+import { BILLING_UNIT_FORMAT, RESIDENTIAL_UNIT_FORMAT } from '../domain/delivery-schema.js';
+import { CLIENT_ID, parseCommandArgs, ROLE_TYPE, UsageError } from './args.js';
+import { withDatabase } from './runtime.js';
+
+/**
+ * `osr import <file>`: bulk upsert of clients, billing units and residential units from JSON or
+ * CSV (formats in the README), in one transaction; any conflict aborts the whole import.
+ */
+
+const contractsSchema = z.array(z.string().regex(ROLE_TYPE)).default(['S-COR']);
+const jsonSchema = z.object({
+  clients: z.array(
+    z.object({
+      id: z.string().regex(CLIENT_ID),
+      name: z.string().min(1).max(200).optional(),
+      billingUnits: z
+        .array(
+          z.object({
+            mscnumber: z.string().regex(BILLING_UNIT_FORMAT),
+            contracts: contractsSchema,
+            residentialUnits: z.array(z.string().regex(RESIDENTIAL_UNIT_FORMAT)).default([]),
+          }),
+        )
+        .default([]),
+    }),
+  ),
+});
+
+export const CSV_HEADER = ['client', 'client_name', 'billingunit', 'contracts', 'residentialunit'];
+
+class Collector {
+  readonly data: ImportData = { clients: new Map(), billingUnits: new Map(), residentialUnits: [] };
+  private readonly seenUnits = new Set<string>();
+
+  client(id: string, name: string | undefined, where: string) {
+    const existing = this.data.clients.get(id);
+    if (existing && name !== undefined && existing.name !== undefined && existing.name !== name) {
+      throw new UsageError(`${where}: client ${id} appears with two names`);
+    }
+    this.data.clients.set(id, { name: name ?? existing?.name });
+  }
+
+  billingUnit(mscnumber: string, clientId: string, contracts: string[], where: string) {
+    const existing = this.data.billingUnits.get(mscnumber);
+    if (existing && (existing.clientId !== clientId || existing.contracts.join(',') !== contracts.join(','))) {
+      throw new UsageError(`${where}: billing unit ${mscnumber} appears with another client or other contracts`);
+    }
+    this.data.billingUnits.set(mscnumber, { clientId, contracts });
+  }
+
+  residentialUnit(billingUnit: string, mscnumber: string) {
+    const key = `${billingUnit}/${mscnumber}`;
+    if (this.seenUnits.has(key)) return;
+    this.seenUnits.add(key);
+    this.data.residentialUnits.push({ billingUnit, mscnumber });
+  }
+}
+
+export function parseJsonImport(text: string): ImportData {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new UsageError('the file is not valid JSON');
+  }
+  const parsed = jsonSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(`invalid import at /${issue?.path.join('/')}: ${issue?.message}`);
+  }
+  const collect = new Collector();
+  for (const client of parsed.data.clients) {
+    collect.client(client.id, client.name, `client ${client.id}`);
+    for (const unit of client.billingUnits) {
+      const contracts = [...new Set(unit.contracts)].sort();
+      collect.billingUnit(unit.mscnumber, client.id, contracts, `billing unit ${unit.mscnumber}`);
+      for (const ru of unit.residentialUnits) collect.residentialUnit(unit.mscnumber, ru);
+    }
+  }
+  return collect.data;
+}
+
+/** RFC 4180 fields: commas, quotes ("" escapes a quote) and no line breaks inside fields. */
+export function parseCsvLine(line: string): string[] {
+  const fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const char = line[i];
+    if (quoted) {
+      if (char === '"' && line[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (char === '"') quoted = false;
+      else field += char;
+    } else if (char === '"' && field === '') quoted = true;
+    else if (char === ',') {
+      fields.push(field);
+      field = '';
+    } else field += char;
+  }
+  if (quoted) throw new UsageError('unterminated quoted field');
+  fields.push(field);
+  return fields;
+}
+
+export function parseCsvImport(text: string): ImportData {
+  const lines = text.split(/\r?\n/);
+  if (parseCsvLine(lines[0]?.replace(/^\uFEFF/, '') ?? '').join(',') !== CSV_HEADER.join(',')) {
+    throw new UsageError(`line 1: the header must be ${CSV_HEADER.join(',')}`);
+  }
+  const collect = new Collector();
+  lines.slice(1).forEach((line, index) => {
+    if (line.trim() === '') return;
+    const where = `line ${index + 2}`;
+    let cells: string[];
+    try {
+      cells = parseCsvLine(line).map((cell) => cell.trim());
+    } catch (error) {
+      throw new UsageError(`${where}: ${(error as Error).message}`);
+    }
+    if (cells.length !== CSV_HEADER.length) throw new UsageError(`${where}: expected ${CSV_HEADER.length} fields`);
+    const [client, clientName, billingUnit, contractsCell, residentialUnit] = cells as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    if (!CLIENT_ID.test(client)) throw new UsageError(`${where}: invalid client id "${client}"`);
+    collect.client(client, clientName === '' ? undefined : clientName, where);
+    if (billingUnit === '') return;
+    if (!BILLING_UNIT_FORMAT.test(billingUnit)) throw new UsageError(`${where}: invalid billing unit "${billingUnit}"`);
+    const contracts =
+      contractsCell === ''
+        ? ['S-COR']
+        : contractsCell === 'none'
+          ? []
+          : [...new Set(contractsCell.split(/[;|]/).map((c) => c.trim()))].sort();
+    for (const role of contracts) {
+      if (!ROLE_TYPE.test(role)) throw new UsageError(`${where}: invalid contract role type "${role}"`);
+    }
+    collect.billingUnit(billingUnit, client, contracts, where);
+    if (residentialUnit === '') return;
+    if (!RESIDENTIAL_UNIT_FORMAT.test(residentialUnit)) {
+      throw new UsageError(`${where}: invalid residential unit "${residentialUnit}"`);
+    }
+    collect.residentialUnit(billingUnit, residentialUnit);
+  });
+  return collect.data;
+}
+
+function formatReport(report: ImportReport): string {
+  const row = (label: string, c: ImportReport['clients']) =>
+    `${label.padEnd(19)} created ${c.created}, unchanged ${c.unchanged}, conflicting ${c.conflicting}`;
+  return [
+    row('clients:', report.clients),
+    row('billing units:', report.billingUnits),
+    row('residential units:', report.residentialUnits),
+  ].join('\n');
+}
+
+async function importCommand(args: string[]) {
+  const { values, positionals } = parseCommandArgs(args, { format: { type: 'string' } }, ['file']);
+  const file = positionals[0] as string;
+  const format = values.format ?? extname(file).slice(1).toLowerCase();
+  if (format !== 'json' && format !== 'csv')
+    throw new UsageError('the file must be .json or .csv (or give --format json|csv)');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  const data = format === 'json' ? parseJsonImport(text) : parseCsvImport(text);
+  const progress = process.stderr.isTTY
+    ? (done: number, total: number) => process.stderr.write(`\rresidential units ${done}/${total}`)
+    : undefined;
+  const report = await withDatabase(({ db }) => importMasterData(db, data, progress));
+  if (progress) process.stderr.write('\n');
+  process.stdout.write(`${formatReport(report)}\n`);
+  if (report.conflicts.length > 0) {
+    const shown = report.conflicts.slice(0, 20);
+    process.stdout.write(`${shown.map((line) => `conflict: ${line}`).join('\n')}\n`);
+    if (report.conflicts.length > shown.length)
+      process.stdout.write(`… and ${report.conflicts.length - shown.length} more\n`);
+    throw new ConflictError(`import aborted: ${report.conflicts.length} conflicting row(s); nothing was imported`);
+  }
+}
+
+export const importCommands = { import: importCommand };

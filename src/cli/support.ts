@@ -1,0 +1,109 @@
+import { recentDeliveries, unitHistory } from '../db/repositories/operator.js';
+import { BILLING_UNIT_FORMAT, RESIDENTIAL_UNIT_FORMAT } from '../domain/delivery-schema.js';
+import type { PartnerMessage, PlainMessage, RoleMessage } from '../domain/response-schema.js';
+import { expect, parseCommandArgs, UsageError } from './args.js';
+import { withDatabase } from './runtime.js';
+import { renderTable } from './table.js';
+
+/** Support questions: "what happened to this unit?" and "why did my delivery fail?". */
+
+type Stored = Record<string, unknown> | null;
+
+/** One line per stored role or partner version, readable at a glance. */
+function describe(entity: string, value: Stored): string {
+  if (value == null) return '';
+  if (entity === 'role') return `${value.role} ${value.from}…${value.to ?? 'open'} partner ${value.pmnumber}`;
+  const name = [value.name, value.firstname].filter(Boolean).join(', ');
+  return `partner ${value.pmnumber}${name ? ` (${name})` : ''}`;
+}
+
+async function history(args: string[]) {
+  const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' } }, [
+    'billingunit',
+    'residentialunit',
+  ]);
+  const billingUnit = expect(positionals[0] as string, BILLING_UNIT_FORMAT, 'billing unit number');
+  const residentialUnit = expect(positionals[1] as string, RESIDENTIAL_UNIT_FORMAT, 'residential unit number');
+  const entries = await withDatabase(({ db }) => unitHistory(db, billingUnit, residentialUnit));
+  if (!entries) throw new UsageError(`unknown residential unit ${residentialUnit} in billing unit ${billingUnit}`);
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(
+    renderTable(
+      ['changed at', 'delivery', 'credential', 'entity', 'change', 'before', 'after'],
+      entries.map((e) => [
+        e.changed_at.toISOString(),
+        e.delivery_id,
+        e.credential,
+        e.entity,
+        e.change,
+        describe(e.entity, e.before as Stored),
+        describe(e.entity, e.after as Stored),
+      ]),
+    ),
+  );
+}
+
+const DURATION = /^(\d+)([mhd])$/;
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** `--since` takes an ISO date/time or a duration back from now (30m, 24h, 7d). */
+export function parseSince(text: string, now = Date.now()): Date {
+  const duration = DURATION.exec(text);
+  if (duration) return new Date(now - Number(duration[1]) * UNIT_MS[duration[2] as keyof typeof UNIT_MS]);
+  const date = new Date(text);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(date.getTime())) {
+    throw new UsageError(`invalid --since "${text}" (an ISO date/time, or 30m, 24h, 7d)`);
+  }
+  return date;
+}
+
+async function deliveries(args: string[]) {
+  const { values } = parseCommandArgs(
+    args,
+    { status: { type: 'string' }, since: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+    [],
+  );
+  const status = values.status?.toUpperCase();
+  if (status !== undefined && !['PENDING', 'SUCCESS', 'FAIL'].includes(status)) {
+    throw new UsageError(`invalid --status "${values.status}" (PENDING, SUCCESS or FAIL)`);
+  }
+  const since = values.since === undefined ? undefined : parseSince(values.since);
+  const limit = values.limit === undefined ? 50 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit must be 1 to 10000');
+  const rows = await withDatabase(({ db }) => recentDeliveries(db, { status, since, limit }));
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(
+    renderTable(
+      ['received at', 'delivery', 'status', 'client', 'credential', 'unit', 'messages'],
+      rows.map((row) => [
+        row.received_at.toISOString(),
+        row.id,
+        row.status,
+        row.client_id,
+        row.credential,
+        `${row.billing_unit}/${row.residential_unit}`,
+        summarise(
+          row.messages as PlainMessage[] | null,
+          row.role_messages as RoleMessage[] | null,
+          row.partner_messages as PartnerMessage[] | null,
+        ),
+      ]),
+    ),
+  );
+}
+
+function summarise(messages: PlainMessage[] | null, roles: RoleMessage[] | null, partners: PartnerMessage[] | null) {
+  return [
+    ...(messages ?? []).map((m) => `${m.key}: ${m.message}`),
+    ...(roles ?? []).map((m) => `${m.key} [${m.role} ${m.from ?? '-'} ${m.partner.pmnumber ?? '-'}]: ${m.message}`),
+    ...(partners ?? []).map((m) => `${m.key} [partner ${m.partner.pmnumber ?? '-'}]: ${m.message}`),
+  ].join(' | ');
+}
+
+export const supportCommands = { history, deliveries };

@@ -1,0 +1,78 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../schema.js';
+import { ConflictError } from './admin.js';
+
+/** Reads and changes for operators and support (the `osr` commands beyond adding). */
+
+export async function listCredentials(db: Kysely<Database>, clientId: string) {
+  return db
+    .selectFrom('credentials')
+    .select(['username', 'read_only', 'revoked_at', 'created_at'])
+    .where('client_id', '=', clientId)
+    .orderBy('username')
+    .execute();
+}
+
+export async function revokeCredential(db: Kysely<Database>, username: string): Promise<'revoked' | 'unchanged'> {
+  const credential = await db
+    .selectFrom('credentials')
+    .select('revoked_at')
+    .where('username', '=', username)
+    .executeTakeFirst();
+  if (!credential) throw new ConflictError(`unknown credential ${username}`);
+  if (credential.revoked_at !== null) return 'unchanged';
+  await db.updateTable('credentials').set({ revoked_at: sql<Date>`now()` }).where('username', '=', username).execute();
+  return 'revoked';
+}
+
+export async function rotateCredential(db: Kysely<Database>, username: string, passwordHash: string): Promise<void> {
+  const result = await db
+    .updateTable('credentials')
+    .set({ password_hash: passwordHash })
+    .where('username', '=', username)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (result.numUpdatedRows !== 1n) throw new ConflictError(`unknown or revoked credential ${username}`);
+}
+
+export async function unitHistory(db: Kysely<Database>, billingUnit: string, residentialUnit: string) {
+  const unit = await db
+    .selectFrom('residential_units')
+    .select('id')
+    .where('billing_unit', '=', billingUnit)
+    .where('mscnumber', '=', residentialUnit)
+    .executeTakeFirst();
+  if (!unit) return undefined;
+  return db
+    .selectFrom('change_history')
+    .select(['changed_at', 'delivery_id', 'credential', 'entity', 'change', 'before', 'after'])
+    .where('residential_unit', '=', unit.id)
+    .orderBy('id')
+    .execute();
+}
+
+export async function recentDeliveries(
+  db: Kysely<Database>,
+  { status, since, limit }: { status?: string | undefined; since?: Date | undefined; limit: number },
+) {
+  let query = db
+    .selectFrom('deliveries')
+    .select([
+      'id',
+      'status',
+      'client_id',
+      'credential',
+      'billing_unit',
+      'residential_unit',
+      'received_at',
+      'processed_at',
+      'messages',
+      'role_messages',
+      'partner_messages',
+    ])
+    .orderBy('seq', 'desc')
+    .limit(limit);
+  if (status) query = query.where('status', '=', status as 'PENDING' | 'SUCCESS' | 'FAIL');
+  if (since) query = query.where('received_at', '>=', since);
+  return query.execute();
+}
