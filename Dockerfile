@@ -7,6 +7,7 @@ RUN npm ci --omit=dev --no-audit --no-fund
 COPY bin ./bin
 COPY src ./src
 COPY migrations ./migrations
+COPY examples ./examples
 COPY tsconfig.json ./
 USER node
 EXPOSE 8080

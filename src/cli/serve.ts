@@ -7,6 +7,7 @@ import { createLogger } from '../logger.js';
 import { Metrics } from '../metrics.js';
 import { DeliveryWorker } from '../worker/worker.js';
 import { parseCommandArgs } from './args.js';
+import { createDemoDataIfEmpty, demoBanner } from './demo.js';
 import { openMigratedDatabase } from './runtime.js';
 
 const profileOf = (config: Config): ProcessingProfile => ({ ...DEFAULT_PROFILE, vendorKey: config.vendorKey });
@@ -17,6 +18,7 @@ export async function serve(args: string[]): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const database = await openMigratedDatabase(config);
+  const demoPassword = await createDemoDataIfEmpty(database.db, config);
   const metrics = new Metrics(database.db);
   const worker = values['no-worker'] ? undefined : startWorker(database, config, logger, metrics);
   await worker?.start();
@@ -45,6 +47,7 @@ export async function serve(args: string[]): Promise<void> {
     { address, database: database.kind, worker: Boolean(worker), basePath: config.basePath },
     'on-site-roles server listening',
   );
+  if (demoPassword) process.stdout.write(demoBanner(demoPassword, config));
   await untilSignal(logger, shutdown);
 }
 

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, isRealPostgres } from '../support/database.js';
 import { type OsrProcess, startOsr, waitFor } from '../support/processes.js';
 import { moveInMustermann } from '../support/use-cases.js';
 
@@ -64,5 +65,69 @@ describe('osr serve on the embedded database (no DATABASE_URL)', () => {
 
     expect(await server.stop('SIGTERM')).toBe(0);
     expect(existsSync(join(dataDir, 'osr.lock'))).toBe(false);
+  });
+});
+
+const demoSkipReason = isRealPostgres() ? '' : 'the DATABASE_URL case needs a real PostgreSQL';
+if (demoSkipReason) console.warn(`[skipped] demo never with DATABASE_URL: ${demoSkipReason}`);
+
+describe('zero-setup demo data', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'osr-demo-'));
+  const port = String(20_000 + Math.floor(Math.random() * 20_000));
+  const base = `http://127.0.0.1:${port}`;
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  const serveUntilReady = async (env: Record<string, string>) => {
+    const server = startOsr(['serve'], { LOG_LEVEL: 'warn', PORT: port, ...env });
+    try {
+      await waitFor(async () => (await fetch(`${base}/ready`).catch(() => undefined))?.status === 200, 60_000, 'ready');
+    } catch (error) {
+      await server.stop('SIGKILL');
+      throw error;
+    }
+    return server;
+  };
+
+  it('on the first start of a new embedded database: prints a demo credential once; the demo unit answers', {
+    timeout: 120_000,
+  }, async () => {
+    const env = { DATABASE_URL: '', OSR_DATA_DIR: dataDir };
+    const first = await serveUntilReady(env);
+    const banner = /credential {2}demo \/ (\S+)\n {2}try {9}curl -u 'demo:\S+' (\S+)/.exec(first.output());
+    expect(banner, first.output()).not.toBeNull();
+    const [, password, url] = banner as RegExpExecArray;
+    const auth = `Basic ${Buffer.from(`demo:${password}`).toString('base64')}`;
+    await waitFor(
+      async () => (await fetch(url as string, { headers: { authorization: auth } })).status === 200,
+      10_000,
+      'demo roles',
+    );
+    const roles = await (await fetch(url as string, { headers: { authorization: auth } })).json();
+    expect(roles.billingunit.residentialunit.roles).toEqual([
+      { role: 'S-COR', from: '2018-05-01', to: '9999-12-31', partner: { pmnumber: '12345611' } },
+    ]);
+    // The password is printed on stdout for the operator, never in a log line.
+    const logLines = first
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'));
+    expect(logLines.some((line) => line.includes(password as string))).toBe(false);
+    expect(await first.stop()).toBe(0);
+
+    const second = await serveUntilReady(env);
+    expect(second.output()).not.toContain('Demo data created');
+    expect(await second.stop()).toBe(0);
+  });
+
+  it.skipIf(Boolean(demoSkipReason))('never with DATABASE_URL, even on an empty database', { timeout: 120_000 }, async () => {
+    const database = await createTestDatabase();
+    try {
+      const server = await serveUntilReady({ DATABASE_URL: database.url as string });
+      expect(server.output()).not.toContain('Demo data created');
+      expect(await server.stop()).toBe(0);
+      expect(await database.handle.db.selectFrom('clients').selectAll().execute()).toEqual([]);
+    } finally {
+      await database.destroy();
+    }
   });
 });

@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Kysely } from 'kysely';
+import { generatePassword, hashPassword } from '../auth/password.js';
+import type { Config } from '../config.js';
+import { addBillingUnit, addClient, addCredential, addResidentialUnit } from '../db/repositories/admin.js';
+import { insertDelivery } from '../db/repositories/deliveries.js';
+import type { Database } from '../db/schema.js';
+import { deliveryBodySchema } from '../domain/delivery-schema.js';
+
+export const DEMO = { client: 'demo', username: 'demo', billingUnit: '654321', residentialUnit: '0001' } as const;
+
+/**
+ * Zero-setup demo, only on the embedded database and only while it holds no client at all:
+ * the source document's billing and residential unit, a demo credential, and the move-in of
+ * Mustermann (use case 1's starting state) queued for the worker. Returns the password to print
+ * once, or undefined when nothing was created.
+ */
+export async function createDemoDataIfEmpty(db: Kysely<Database>, config: Config): Promise<string | undefined> {
+  if (config.databaseUrl) return undefined;
+  const anyClient = await db.selectFrom('clients').select('id').limit(1).executeTakeFirst();
+  if (anyClient) return undefined;
+  const password = generatePassword();
+  const passwordHash = await hashPassword(password);
+  await addClient(db, DEMO.client, 'Demo Hausverwaltung');
+  await addCredential(db, { clientId: DEMO.client, username: DEMO.username, password, passwordHash, readOnly: false });
+  await addBillingUnit(db, { mscnumber: DEMO.billingUnit, clientId: DEMO.client, contracts: ['S-COR'] });
+  await addResidentialUnit(db, { billingUnit: DEMO.billingUnit, mscnumber: DEMO.residentialUnit });
+  const moveIn = deliveryBodySchema.parse(
+    JSON.parse(readFileSync(new URL('../../examples/use-case-0-move-in.json', import.meta.url), 'utf8')),
+  );
+  await insertDelivery(db, {
+    id: randomUUID(),
+    clientId: DEMO.client,
+    credential: DEMO.username,
+    billingUnit: DEMO.billingUnit,
+    residentialUnit: DEMO.residentialUnit,
+    body: moveIn,
+  });
+  return password;
+}
+
+/** Printed once to stdout (never to the log): the demo credential and a request to paste. */
+export function demoBanner(password: string, config: Config): string {
+  const url = `http://${config.host}:${config.port}${config.basePath}/billingunits/${DEMO.billingUnit}/residentialunits/${DEMO.residentialUnit}/on-site-roles`;
+  return [
+    '',
+    'Demo data created in the new embedded database (shown once):',
+    `  credential  ${DEMO.username} / ${password}`,
+    `  try         curl -u '${DEMO.username}:${password}' ${url}`,
+    `  docs        http://${config.host}:${config.port}/docs`,
+    '',
+  ].join('\n');
+}
