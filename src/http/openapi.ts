@@ -2,6 +2,37 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { REQUEST_EXAMPLES, RESPONSE_EXAMPLES } from './openapi-examples.js';
+
+type Operation = {
+  operationId?: string;
+  requestBody?: { content?: Record<string, { examples?: unknown }> };
+  responses?: Record<string, { content?: Record<string, { examples?: unknown }> }>;
+};
+type OpenApiDocument = { paths?: Record<string, Record<string, Operation>> };
+
+const OPERATION_EXAMPLES: Record<string, keyof typeof RESPONSE_EXAMPLES> = {
+  submitDelivery: 'post',
+  getCurrentRoles: 'getRoles',
+  getDeliveryResult: 'getDelivery',
+};
+
+/** Adds the request and response examples to each operation of the generated document. */
+function withExamples(document: OpenApiDocument): OpenApiDocument {
+  for (const item of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(item)) {
+      const key = operation.operationId ? OPERATION_EXAMPLES[operation.operationId] : undefined;
+      if (!key) continue;
+      const json = operation.requestBody?.content?.['application/json'];
+      if (json) json.examples = REQUEST_EXAMPLES;
+      for (const [status, examples] of Object.entries(RESPONSE_EXAMPLES[key])) {
+        const content = operation.responses?.[status]?.content?.['application/json'];
+        if (content) content.examples = examples;
+      }
+    }
+  }
+  return document;
+}
 
 /**
  * The OpenAPI document is generated from the routes' zod schemas (the same ones that validate
@@ -24,6 +55,7 @@ export async function registerOpenApi(app: FastifyInstance, basePath: string): P
       tags: [{ name: 'on-site-roles', description: `Below ${basePath}` }],
     },
     transform: jsonSchemaTransform,
+    transformObject: (document) => withExamples((document as { openapiObject: OpenApiDocument }).openapiObject),
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: false } });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -119,15 +119,19 @@ describe('zero-setup demo data', () => {
     expect(await second.stop()).toBe(0);
   });
 
-  it.skipIf(Boolean(demoSkipReason))('never with DATABASE_URL, even on an empty database', { timeout: 120_000 }, async () => {
-    const database = await createTestDatabase();
-    try {
-      const server = await serveUntilReady({ DATABASE_URL: database.url as string });
-      expect(server.output()).not.toContain('Demo data created');
-      expect(await server.stop()).toBe(0);
-      expect(await database.handle.db.selectFrom('clients').selectAll().execute()).toEqual([]);
-    } finally {
-      await database.destroy();
-    }
-  });
+  it.skipIf(Boolean(demoSkipReason))(
+    'never with DATABASE_URL, even on an empty database',
+    { timeout: 120_000 },
+    async () => {
+      const database = await createTestDatabase();
+      try {
+        const server = await serveUntilReady({ DATABASE_URL: database.url as string });
+        expect(server.output()).not.toContain('Demo data created');
+        expect(await server.stop()).toBe(0);
+        expect(await database.handle.db.selectFrom('clients').selectAll().execute()).toEqual([]);
+      } finally {
+        await database.destroy();
+      }
+    },
+  );
 });

@@ -1,8 +1,16 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
+import { expect } from 'vitest';
+import type { ZodType } from 'zod';
 import { hashPassword } from '../../src/auth/password.js';
 import { addBillingUnit, addClient, addCredential, addResidentialUnit } from '../../src/db/repositories/admin.js';
 import { DEFAULT_PROFILE } from '../../src/domain/process-delivery.js';
+import {
+  acceptedSchema,
+  currentRolesSchema,
+  deliveryResultSchema,
+  errorEnvelopeSchema,
+} from '../../src/domain/response-schema.js';
 import { buildApp } from '../../src/http/app.js';
 import { DeliveryWorker } from '../../src/worker/worker.js';
 import { createTestDatabase, type TestDatabase } from './database.js';

@@ -3,9 +3,10 @@ import { z } from 'zod';
 import { loadCurrentRoles } from '../../db/repositories/units.js';
 import { BILLING_UNIT_FORMAT, OPEN_END, RESIDENTIAL_UNIT_FORMAT } from '../../domain/delivery-schema.js';
 import { VENDOR, type VendorMessage } from '../../domain/messages.js';
-import { currentRolesSchema, errorEnvelopeSchema } from '../../domain/response-schema.js';
+import { currentRolesSchema } from '../../domain/response-schema.js';
 import { principalOf } from '../auth.js';
 import { sendError } from '../errors.js';
+import { errorResponses } from '../openapi-examples.js';
 import type { RouteContext } from './context.js';
 
 /** E2: the unit's current roles and the partners they reference (no history). */
@@ -17,8 +18,10 @@ export const currentRolesRoute =
       {
         schema: {
           summary: 'Current roles and partners of one residential unit',
+          operationId: 'getCurrentRoles',
+          tags: ['on-site-roles'],
           params: z.object({ bu: z.string(), ru: z.string() }),
-          response: { 200: currentRolesSchema, 400: errorEnvelopeSchema, 404: errorEnvelopeSchema },
+          response: { 200: currentRolesSchema, ...errorResponses([400, 401, 404, 429, 500, 503]) },
         },
       },
       async (request, reply) => {

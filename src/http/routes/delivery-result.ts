@@ -2,9 +2,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { findDeliveryResult } from '../../db/repositories/deliveries.js';
 import { HTTP } from '../../domain/messages.js';
-import { deliveryResultSchema, errorEnvelopeSchema } from '../../domain/response-schema.js';
+import { deliveryResultSchema } from '../../domain/response-schema.js';
 import { principalOf } from '../auth.js';
 import { sendError } from '../errors.js';
+import { errorResponses } from '../openapi-examples.js';
 import type { RouteContext } from './context.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -18,8 +19,10 @@ export const deliveryResultRoute =
       {
         schema: {
           summary: 'Processing status and messages of one data delivery',
+          operationId: 'getDeliveryResult',
+          tags: ['on-site-roles'],
           params: z.object({ bu: z.string(), dataDeliveryId: z.string() }),
-          response: { 200: deliveryResultSchema, 404: errorEnvelopeSchema },
+          response: { 200: deliveryResultSchema, ...errorResponses([401, 404, 429, 500, 503]) },
         },
       },
       async (request, reply) => {

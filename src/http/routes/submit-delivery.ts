@@ -3,10 +3,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { insertDelivery } from '../../db/repositories/deliveries.js';
 import { deliveryBodySchema } from '../../domain/delivery-schema.js';
-import { acceptedSchema, errorEnvelopeSchema } from '../../domain/response-schema.js';
+import { acceptedSchema } from '../../domain/response-schema.js';
 import { checkDeliverySynchronously } from '../../domain/sync-checks.js';
 import { principalOf, requireWriteAccess } from '../auth.js';
 import { sendError } from '../errors.js';
+import { errorResponses } from '../openapi-examples.js';
 import type { RouteContext } from './context.js';
 
 /** E1: accept a data delivery (schema, OSR-1xxx), store it PENDING, answer 202 with its id. */
@@ -19,9 +20,11 @@ export const submitDeliveryRoute =
         onRequest: requireWriteAccess,
         schema: {
           summary: 'Submit a data delivery of role changes for one residential unit',
+          operationId: 'submitDelivery',
+          tags: ['on-site-roles'],
           params: z.object({ bu: z.string(), ru: z.string() }),
           body: deliveryBodySchema,
-          response: { 202: acceptedSchema, 400: errorEnvelopeSchema },
+          response: { 202: acceptedSchema, ...errorResponses([400, 401, 403, 413, 415, 429, 500, 503]) },
         },
       },
       async (request, reply) => {
