@@ -1,0 +1,84 @@
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basic, deliver, type Harness, seed, startHarness } from '../support/harness.js';
+import { moveInMustermann } from '../support/use-cases.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const skipReason = existsSync(CHROMIUM) ? '' : `${CHROMIUM} is not installed (Debian package chromium)`;
+if (skipReason) {
+  if (process.env.CI === 'true') throw new Error(`the docs page test needs ${CHROMIUM} in CI`);
+  console.warn(`[skipped] /docs in a real browser: ${skipReason}`);
+}
+
+/**
+ * The docs page as an ERP developer uses it: Swagger UI in headless Chromium renders the three
+ * operations, and "Try it out" of E2 with Basic auth returns the unit's roles.
+ */
+describe.skipIf(Boolean(skipReason))('/docs in headless Chromium', { timeout: 60_000 }, () => {
+  let h: Harness;
+  let browser: Browser;
+  let base: string;
+  beforeAll(async () => {
+    h = await startHarness();
+    await seed(h, {
+      clients: [{ id: 'demo', billingUnits: [{ mscnumber: '654321', units: ['0001'] }] }],
+      credentials: [{ clientId: 'demo', username: 'demo', password: 'demo-password' }],
+    });
+    await deliver(h.app, basic('demo', 'demo-password'), '654321', '0001', moveInMustermann());
+    await h.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  it('renders E1–E3, and "Try it out" of E2 with Basic auth returns the demo unit', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/docs`);
+    const paths = page.locator('.opblock-summary-path');
+    await expect.poll(() => paths.count(), { timeout: 15_000 }).toBe(3);
+    const shown = (await paths.allInnerTexts()).map((text) => text.replace(/\u200b/g, ''));
+    expect(shown.sort()).toEqual([
+      '/arge/on-site-roles/v1/billingunits/{bu}/on-site-roles/data-delivery/{dataDeliveryId}',
+      '/arge/on-site-roles/v1/billingunits/{bu}/residentialunits/{ru}/on-site-roles',
+      '/arge/on-site-roles/v1/billingunits/{bu}/residentialunits/{ru}/on-site-roles',
+    ]);
+
+    await page.locator('.btn.authorize').first().click();
+    const modal = page.locator('.modal-ux');
+    await modal.locator('input[type=text]').first().fill('demo');
+    await modal.locator('input[type=password]').first().fill('demo-password');
+    await modal.locator('button.authorize').first().click();
+    await modal.locator('button.btn-done').first().click();
+
+    const e2 = page.locator('#operations-on-site-roles-getCurrentRoles');
+    await e2.locator('.opblock-summary').click();
+    await e2.locator('button.try-out__btn').click();
+    await e2.locator('input[placeholder="bu"]').fill('654321');
+    await e2.locator('input[placeholder="ru"]').fill('0001');
+    await e2.locator('button.execute').click();
+    const responseBody = e2.locator('.live-responses-table .response-col_description pre').first();
+    await expect.poll(() => responseBody.innerText(), { timeout: 10_000 }).toContain('12345611');
+    const answer = JSON.parse(await responseBody.innerText());
+    expect(answer.billingunit.residentialunit.roles).toEqual([
+      { role: 'S-COR', from: '2018-05-01', to: '9999-12-31', partner: { pmnumber: '12345611' } },
+    ]);
+    expect(await e2.locator('.live-responses-table tr.response .response-col_status').first().innerText()).toContain('200');
+  });
+});
