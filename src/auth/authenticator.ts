@@ -84,6 +84,11 @@ export class Authenticator {
     return valid;
   }
 
+  /** Builds the decoy hash ahead, so even the first unknown-user answer takes one scrypt run. */
+  prepare(): void {
+    this.decoy().catch(() => {});
+  }
+
   private decoy(): Promise<string> {
     this.decoyHash ??= hashPassword(randomBytes(16).toString('hex'));
     return this.decoyHash;

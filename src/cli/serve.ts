@@ -75,7 +75,13 @@ function startWorker(database: DatabaseHandle, config: Config, logger: Logger, m
   });
 }
 
-/** Graceful shutdown on SIGTERM/SIGINT; a second signal forces exit. */
+const SHUTDOWN_DEADLINE_MS = 30_000;
+
+/**
+ * Graceful shutdown on SIGTERM/SIGINT: stop accepting, finish in-flight requests and the delivery
+ * being applied, close the pool. A second signal, or a shutdown that outlasts its deadline (e.g.
+ * a database that stopped answering), forces the exit.
+ */
 function untilSignal(logger: Logger, shutdown: () => Promise<void>): Promise<void> {
   return new Promise((resolve, reject) => {
     let stopping = false;
@@ -86,6 +92,10 @@ function untilSignal(logger: Logger, shutdown: () => Promise<void>): Promise<voi
       }
       stopping = true;
       logger.info({ signal }, 'shutting down');
+      setTimeout(() => {
+        logger.error('shutdown did not finish in time: exiting now');
+        process.exit(1);
+      }, SHUTDOWN_DEADLINE_MS).unref();
       shutdown().then(resolve, reject);
     };
     process.on('SIGTERM', onSignal);

@@ -33,12 +33,22 @@ function openPostgres(connectionString: string, max: number): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString,
     max,
-    // Never hang a request on an unreachable database: fail fast and answer 503.
-    connectionTimeoutMillis: 5_000,
+    // Never hang on a database that is unreachable or stops answering: fail fast, answer 503,
+    // and never keep a unit's locks for long.
+    connectionTimeoutMillis: 3_000,
     idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    statement_timeout: 10_000,
+    query_timeout: 15_000,
+    idle_in_transaction_session_timeout: 30_000,
   });
   pool.on('error', () => {
     // An idle client lost its connection (e.g. database restart); the pool replaces it.
+  });
+  pool.on('connect', (client) => {
+    // A checked-out client whose connection dies emits 'error'; without a listener that would
+    // crash the process. The query in flight fails on its own and is answered with 503.
+    client.on('error', () => {});
   });
   const listeners = new Set<Listener>();
   return {

@@ -11,8 +11,11 @@ import { z } from 'zod';
 const text = (min: number, max: number) => z.string().min(min).max(max);
 const optional = <T extends z.ZodType>(schema: T) => schema.nullish();
 
-/** A calendar date; zod's ISO date rejects impossible dates such as 2022-02-30. */
-export const calendarDate = z.iso.date();
+/**
+ * A calendar date; zod's ISO date rejects impossible dates such as 2022-02-30. Year 0000 does not
+ * exist in the calendar PostgreSQL stores, so dates start at 0001-01-01.
+ */
+export const calendarDate = z.iso.date().refine((date) => date >= '0001-01-01', 'Dates start at 0001-01-01.');
 
 export const partnerReferenceSchema = z.object({ pmnumber: optional(text(1, 20)) });
 

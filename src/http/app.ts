@@ -6,13 +6,14 @@ import type { Logger } from 'pino';
 import type { ZodType } from 'zod';
 import { Authenticator } from '../auth/authenticator.js';
 import type { DatabaseHandle } from '../db/connection.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import { isMigrated } from '../db/migrate.js';
 import { findCredential } from '../db/repositories/credentials.js';
 import { HTTP } from '../domain/messages.js';
 import type { ProcessingProfile } from '../domain/process-delivery.js';
 import { Metrics } from '../metrics.js';
 import { registerAuth, UNAUTHORIZED_HEADERS } from './auth.js';
-import { HttpError, isDatabaseUnavailable, jsonPointer, SchemaError, sendError } from './errors.js';
+import { HttpError, jsonPointer, SchemaError, sendError } from './errors.js';
 import { BODY_LIMIT_BYTES, registerJsonBodyParser } from './json-body.js';
 import { registerOpenApi } from './openapi.js';
 import { currentRolesRoute } from './routes/current-roles.js';
@@ -58,6 +59,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: (request) => {
       const offered = request.headers['x-request-id'];
       return typeof offered === 'string' && SANE_REQUEST_ID.test(offered) ? offered : randomUUID();
+    },
+    // Errors Fastify raises before routing (bad URL encoding, over-long path parameters) get the
+    // envelope and the request id too.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('X-Request-Id', request.id);
+      if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+        return sendError(reply, 404, { messages: [{ ...HTTP.notFound }] });
+      }
+      return sendError(reply, 400, {
+        messages: [{ key: HTTP.schema.key, message: 'Malformed request URL.', path: '' }],
+      });
     },
     // Validation errors arrive as SchemaError from our compiler; keep them intact.
     schemaErrorFormatter: (errors) => {
@@ -137,6 +149,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   const authenticator = new Authenticator((username) => findCredential(database.db, username));
+  authenticator.prepare();
   const context = { db: database.db, basePath, profile: options.profile, metrics };
   await app.register(
     async (api) => {

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { isTransient } from '../db/errors.js';
 import {
   type ClaimedDelivery,
   claimNextDelivery,
@@ -47,7 +48,8 @@ class ApplyFailure extends Error {
  * Processes the next eligible delivery in one transaction: claim, load, decide (pure rules),
  * write, store the result. A crash anywhere before COMMIT leaves the delivery PENDING and
  * nothing applied. An unexpected error rolls everything back and records FAIL with the
- * "contact the support" message in a second transaction. Returns undefined when nothing waits.
+ * "contact the support" message in a second transaction; a transient database error (connection
+ * lost, timeout, serialisation) leaves it PENDING for the next attempt. Returns undefined when nothing waits.
  */
 export async function processNextDelivery(
   db: Kysely<Database>,
@@ -63,6 +65,9 @@ export async function processNextDelivery(
     });
   } catch (error) {
     if (!(error instanceof ApplyFailure)) throw error;
+    // The database went away or asked for a retry: nothing was applied, the delivery stays
+    // PENDING and is tried again, rather than failing a valid delivery for good.
+    if (isTransient(error.cause)) throw error.cause;
     const failure = unexpectedFailure(error.delivery.body, error.roleIndex, profile);
     await db.transaction().execute(async (trx) => {
       if (await lockPendingDelivery(trx, error.delivery.id)) {

@@ -38,6 +38,9 @@ export class DeliveryWorker {
   }
 
   async start(): Promise<void> {
+    if (this.running) return;
+    this.stopping = false;
+    this.loops = [];
     this.unlisten = await this.handle.listen(DELIVERY_CHANNEL, () => this.wake());
     const count = this.options.loops ?? 1;
     for (let i = 0; i < count; i++) this.loops.push(this.run());

@@ -79,6 +79,8 @@ describe.skipIf(Boolean(skipReason))('/docs in headless Chromium', { timeout: 60
     expect(answer.billingunit.residentialunit.roles).toEqual([
       { role: 'S-COR', from: '2018-05-01', to: '9999-12-31', partner: { pmnumber: '12345611' } },
     ]);
-    expect(await e2.locator('.live-responses-table tr.response .response-col_status').first().innerText()).toContain('200');
+    expect(await e2.locator('.live-responses-table tr.response .response-col_status').first().innerText()).toContain(
+      '200',
+    );
   });
 });

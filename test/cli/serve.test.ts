@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { currentRolesSchema, deliveryResultSchema } from '../../src/domain/response-schema.js';
 import { createTestDatabase, isRealPostgres } from '../support/database.js';
 import { type OsrProcess, startOsr, waitFor } from '../support/processes.js';
 import { moveInMustermann } from '../support/use-cases.js';
@@ -54,11 +55,13 @@ describe('osr serve on the embedded database (no DATABASE_URL)', () => {
     const location = posted.headers.get('location') as string;
     await waitFor(
       async () =>
-        (await (await fetch(`${base}${location}`, { headers: { authorization: auth } })).json()).status === 'SUCCESS',
+        deliveryResultSchema.parse(
+          await (await fetch(`${base}${location}`, { headers: { authorization: auth } })).json(),
+        ).status === 'SUCCESS',
       10_000,
       'SUCCESS',
     );
-    const roles = await (await fetch(unit, { headers: { authorization: auth } })).json();
+    const roles = currentRolesSchema.parse(await (await fetch(unit, { headers: { authorization: auth } })).json());
     expect(roles.billingunit.residentialunit.roles).toEqual([
       { role: 'S-COR', from: '2018-05-01', to: '9999-12-31', partner: { pmnumber: '12345611' } },
     ]);
@@ -102,7 +105,9 @@ describe('zero-setup demo data', () => {
       10_000,
       'demo roles',
     );
-    const roles = await (await fetch(url as string, { headers: { authorization: auth } })).json();
+    const roles = currentRolesSchema.parse(
+      await (await fetch(url as string, { headers: { authorization: auth } })).json(),
+    );
     expect(roles.billingunit.residentialunit.roles).toEqual([
       { role: 'S-COR', from: '2018-05-01', to: '9999-12-31', partner: { pmnumber: '12345611' } },
     ]);

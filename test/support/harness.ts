@@ -12,6 +12,7 @@ import {
   errorEnvelopeSchema,
 } from '../../src/domain/response-schema.js';
 import { buildApp } from '../../src/http/app.js';
+import { Metrics } from '../../src/metrics.js';
 import { DeliveryWorker } from '../../src/worker/worker.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
@@ -28,8 +29,14 @@ export interface Harness {
 export async function startHarness({ worker = true, requestsPerMinute = 6000 } = {}): Promise<Harness> {
   const database = await createTestDatabase();
   const logger = pino({ level: 'silent' });
+  const metrics = new Metrics(database.handle.db);
   const deliveryWorker = worker
-    ? new DeliveryWorker(database.handle, { profile: DEFAULT_PROFILE, logger, pollIntervalMs: 200 })
+    ? new DeliveryWorker(database.handle, {
+        profile: DEFAULT_PROFILE,
+        logger,
+        pollIntervalMs: 200,
+        onProcessed: (delivery) => metrics.recordProcessed(delivery.status, delivery.receivedAt),
+      })
     : undefined;
   await deliveryWorker?.start();
   const app = await buildApp({
@@ -38,6 +45,8 @@ export async function startHarness({ worker = true, requestsPerMinute = 6000 } =
     basePath: BASE,
     profile: DEFAULT_PROFILE,
     requestsPerMinute,
+    metrics,
+    ...(deliveryWorker ? { workerRunning: () => deliveryWorker.running } : {}),
   });
   return {
     app,
