@@ -395,6 +395,38 @@ describe('error envelope and status codes of the contract', () => {
       await expectSchemaError(text, [path]);
     });
 
+    it.each([
+      [
+        'a lone high surrogate in a partner field',
+        '"taxnumber":"\\ud800"',
+        '/billingunit/residentialunit/partners/0/taxnumber',
+      ],
+      [
+        'a lone low surrogate in an unknown property',
+        '"note":"x\\udfffy"',
+        '/billingunit/residentialunit/partners/0/note',
+      ],
+    ])('%s (PostgreSQL could not store it)', async (_name, field, path) => {
+      const text = JSON.stringify(validBody()).replace('"name":"Mustermann"', `"name":"Mustermann",${field}`);
+      expect(JSON.parse(text)).toBeTruthy();
+      await expectSchemaError(text, [path]);
+    });
+
+    it('U+0000 deep inside a nested unknown property: 400 with its path, quickly and without recursion limits', async () => {
+      const depth = 20_000;
+      const text = JSON.stringify(validBody()).replace(
+        '"timestamp"',
+        `"deep":${'['.repeat(depth)}"\\u0000"${']'.repeat(depth)},"timestamp"`,
+      );
+      await expectSchemaError(text, [`/deep${'/0'.repeat(depth)}`]);
+    });
+
+    it('year 0000 is not a calendar date PostgreSQL can store', async () => {
+      const body = validBody();
+      residentialUnit(body).roles[0].from = '0000-01-01';
+      await expectSchemaError(body, ['/billingunit/residentialunit/roles/0/from']);
+    });
+
     it('several violations give several messages, each with its own path', async () => {
       const body = validBody();
       delete body.timestamp;
@@ -806,6 +838,29 @@ describe('error envelope and status codes of the contract', () => {
       expect(response.statusCode).toBe(415);
       expectFail(response, 415, { messages: [MESSAGES.unsupportedMediaType] });
       expect(await countDeliveries()).toBe(before);
+    });
+  });
+
+  describe('errors Fastify raises before routing', () => {
+    it('a malformed percent-encoding in the path: 400 envelope with a request id', async () => {
+      const response = await h.app.inject({
+        method: 'GET',
+        url: `${BASE}/billingunits/%E0%A4%A/residentialunits/0001/on-site-roles`,
+        headers: { authorization: AUTH },
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ status: 'FAIL', messages: [{ key: 'OSR-SCHEMA' }] });
+      expect(response.headers['x-request-id']).toMatch(/\S/);
+    });
+
+    it('an over-long path parameter: 404 Not found envelope with a request id', async () => {
+      const response = await h.app.inject({
+        method: 'GET',
+        url: E2('6'.repeat(300), '0001'),
+        headers: { authorization: AUTH },
+      });
+      expectFail(response, 404, { messages: [MESSAGES.notFound] });
+      expect(response.headers['x-request-id']).toMatch(/\S/);
     });
   });
 
