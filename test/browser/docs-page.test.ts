@@ -74,12 +74,12 @@ describe.skipIf(Boolean(skipReason))('/docs in headless Chromium', { timeout: 60
     await e2.locator('input[placeholder="ru"]').fill('0001');
     await e2.locator('button.execute').click();
     const responseBody = e2.locator('.live-responses-table .response-col_description pre').first();
-    await expect.poll(() => responseBody.innerText(), { timeout: 10_000 }).toContain('12345611');
-    const answer = JSON.parse(await responseBody.innerText());
+    await expect.poll(() => responseBody.textContent(), { timeout: 10_000 }).toContain('12345611');
+    const answer = JSON.parse((await responseBody.textContent()) ?? '');
     expect(answer.billingunit.residentialunit.roles).toEqual([
       { role: 'S-COR', from: '2018-05-01', to: '9999-12-31', partner: { pmnumber: '12345611' } },
     ]);
-    expect(await e2.locator('.live-responses-table tr.response .response-col_status').first().innerText()).toContain(
+    expect(await e2.locator('.live-responses-table tr.response .response-col_status').first().textContent()).toContain(
       '200',
     );
   });

@@ -90,29 +90,51 @@ export async function seed({ database }: Harness, data: Seed): Promise<void> {
 export const basic = (username: string, password: string) =>
   `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 
+/**
+ * Contract check on every answer the helpers below receive: the body must match the documented
+ * schema of its status code (the same zod schemas that build the OpenAPI document).
+ */
+function conforming(success: ZodType) {
+  return (response: LightMyRequestResponse): LightMyRequestResponse => {
+    const schema = response.statusCode < 300 ? success : errorEnvelopeSchema;
+    const checked = schema.safeParse(response.json());
+    if (!checked.success) {
+      throw new Error(`HTTP ${response.statusCode} body breaks its schema: ${checked.error.message}\n${response.body}`);
+    }
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    return response;
+  };
+}
+
 export function postDelivery(app: FastifyInstance, auth: string, bu: string, ru: string, body: unknown) {
-  return app.inject({
-    method: 'POST',
-    url: `${BASE}/billingunits/${bu}/residentialunits/${ru}/on-site-roles`,
-    headers: { authorization: auth, 'content-type': 'application/json' },
-    payload: typeof body === 'string' ? body : JSON.stringify(body),
-  });
+  return app
+    .inject({
+      method: 'POST',
+      url: `${BASE}/billingunits/${bu}/residentialunits/${ru}/on-site-roles`,
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      payload: typeof body === 'string' ? body : JSON.stringify(body),
+    })
+    .then(conforming(acceptedSchema));
 }
 
 export function getRoles(app: FastifyInstance, auth: string, bu: string, ru: string) {
-  return app.inject({
-    method: 'GET',
-    url: `${BASE}/billingunits/${bu}/residentialunits/${ru}/on-site-roles`,
-    headers: { authorization: auth },
-  });
+  return app
+    .inject({
+      method: 'GET',
+      url: `${BASE}/billingunits/${bu}/residentialunits/${ru}/on-site-roles`,
+      headers: { authorization: auth },
+    })
+    .then(conforming(currentRolesSchema));
 }
 
 export function getResult(app: FastifyInstance, auth: string, bu: string, id: string) {
-  return app.inject({
-    method: 'GET',
-    url: `${BASE}/billingunits/${bu}/on-site-roles/data-delivery/${id}`,
-    headers: { authorization: auth },
-  });
+  return app
+    .inject({
+      method: 'GET',
+      url: `${BASE}/billingunits/${bu}/on-site-roles/data-delivery/${id}`,
+      headers: { authorization: auth },
+    })
+    .then(conforming(deliveryResultSchema));
 }
 
 /** Polls E3 as an ERP would, until the delivery is no longer PENDING. */
