@@ -21,7 +21,8 @@ const USAGE = `usage: osr <command>
   credential list <clientId> | credential revoke <username> | credential rotate <username>
   import <file.json|file.csv> [--format json|csv]   bulk upsert of master data, all or nothing
   history <billingunit> <residentialunit> [--json]  the unit's append-only change history
-  deliveries [--status FAIL] [--since 24h|<ISO date>] [--limit N] [--json]`;
+  deliveries [--status FAIL] [--since 24h|<ISO date>] [--limit N] [--json]
+  purge --older-than <days>    remove personal data from processed deliveries older than that`;
 
 const commands: Record<string, Command> = {
   serve,

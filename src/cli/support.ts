@@ -1,4 +1,4 @@
-import { recentDeliveries, unitHistory } from '../db/repositories/operator.js';
+import { purgeDeliveries, recentDeliveries, unitHistory } from '../db/repositories/operator.js';
 import { BILLING_UNIT_FORMAT, RESIDENTIAL_UNIT_FORMAT } from '../domain/delivery-schema.js';
 import type { PartnerMessage, PlainMessage, RoleMessage } from '../domain/response-schema.js';
 import { expect, parseCommandArgs, UsageError } from './args.js';
@@ -106,4 +106,14 @@ function summarise(messages: PlainMessage[] | null, roles: RoleMessage[] | null,
   ].join(' | ');
 }
 
-export const supportCommands = { history, deliveries };
+async function purge(args: string[]) {
+  const { values } = parseCommandArgs(args, { 'older-than': { type: 'string' } }, []);
+  const days = Number(values['older-than']);
+  if (values['older-than'] === undefined || !/^\d+$/.test(values['older-than']) || days > 36_500) {
+    throw new UsageError('--older-than <days> is required (a whole number of days, 0 to 36500)');
+  }
+  const purged = await withDatabase(({ db }) => purgeDeliveries(db, days));
+  process.stdout.write(`purged personal data from ${purged} processed deliveries older than ${days} days\n`);
+}
+
+export const supportCommands = { history, deliveries, purge };

@@ -51,6 +51,7 @@ export interface DeliveriesTable {
   messages: Json<unknown> | null;
   role_messages: Json<unknown> | null;
   partner_messages: Json<unknown> | null;
+  purged_at: Timestamp | null;
 }
 
 export interface RolesTable {

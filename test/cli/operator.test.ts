@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_TIMEOUT_MS, expectOk, expectUsageError, osr } from '../support/cli.js';
 import { multiConnectionSkipReason } from '../support/database.js';
-import { basic, deliver, getRoles, type Harness, startHarness } from '../support/harness.js';
+import { awaitResult, basic, deliver, getRoles, type Harness, startHarness } from '../support/harness.js';
 import { moveInMustermann, useCase3 } from '../support/use-cases.js';
 
 /**
@@ -165,5 +165,54 @@ describe.skipIf(Boolean(skipReason))('osr operator commands', { timeout: CLI_TIM
     expectUsageError(await osr(url, ['deliveries', '--status', 'DONE']), /invalid --status/);
     expectUsageError(await osr(url, ['deliveries', '--since', 'yesterday']), /invalid --since/);
     expectUsageError(await osr(url, ['history', '654321', '9999']), /unknown residential unit/);
+  });
+
+  it('purge removes personal fields from processed deliveries older than the retention, keeping the rest', async () => {
+    expectOk(await osr(url, ['credential', 'add', 'acme', 'purge-test'], 'purge-password\n'));
+    const auth = basic('purge-test', 'purge-password');
+    const { db } = h.database.handle;
+    const old = await deliver(h.app, auth, '654321', '0002', moveInMustermann({ ru: '0002' }));
+    const recent = await deliver(h.app, auth, '654321', '0002', useCase3({ ru: '0002' }));
+    await db
+      .updateTable('deliveries')
+      .set({ processed_at: new Date(Date.now() - 40 * 86_400_000) })
+      .where('id', '=', old.dataDeliveryId)
+      .execute();
+    const before = await db
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('id', '=', old.dataDeliveryId)
+      .executeTakeFirstOrThrow();
+
+    const run = await osr(url, ['purge', '--older-than', '30']);
+    expectOk(run);
+    expect(run.stdout).toMatch(/^purged personal data from 1 processed deliveries older than 30 days$/m);
+
+    const after = await db
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('id', '=', old.dataDeliveryId)
+      .executeTakeFirstOrThrow();
+    const unit = (after.body as ReturnType<typeof moveInMustermann>).billingunit.residentialunit;
+    expect(unit.partners).toEqual([{ reference: { pmnumber: '12345611' }, commercial: 'NON_COMMERCIAL' }]);
+    expect(unit.roles).toEqual((before.body as ReturnType<typeof moveInMustermann>).billingunit.residentialunit.roles);
+    expect(JSON.stringify(after.body)).not.toMatch(/Mustermann|Max|0176/);
+    expect(after).toMatchObject({
+      status: before.status,
+      role_messages: before.role_messages,
+      purged_at: expect.any(Date),
+    });
+    // The recent delivery keeps its body; E3 still answers for the purged one.
+    const untouched = await db
+      .selectFrom('deliveries')
+      .select('body')
+      .where('id', '=', recent.dataDeliveryId)
+      .executeTakeFirstOrThrow();
+    expect(JSON.stringify(untouched.body)).toContain('Mustermann');
+    expect((await awaitResult(h.app, auth, '654321', old.dataDeliveryId)).status).toBe('SUCCESS');
+
+    expect((await osr(url, ['purge', '--older-than', '30'])).stdout).toMatch(/from 0 processed/);
+    expectUsageError(await osr(url, ['purge']), /--older-than <days> is required/);
+    expectUsageError(await osr(url, ['purge', '--older-than', '-1']), /--older-than/);
   });
 });

@@ -76,3 +76,26 @@ export async function recentDeliveries(
   if (since) query = query.where('received_at', '>=', since);
   return query.execute();
 }
+
+/**
+ * Retention: removes the personal fields (names, e-mail, tax number, phone numbers) from the
+ * stored bodies of processed deliveries older than `days`, keeping ids, status, messages, the
+ * roles and each partner's pmnumber. Returns how many deliveries were purged.
+ */
+export async function purgeDeliveries(db: Kysely<Database>, days: number): Promise<number> {
+  const result = await sql`
+    UPDATE deliveries
+    SET purged_at = now(),
+        body = jsonb_set(
+          body,
+          '{billingunit,residentialunit,partners}',
+          (SELECT coalesce(
+                    jsonb_agg(jsonb_build_object('reference', partner->'reference', 'commercial', partner->'commercial')),
+                    '[]'::jsonb)
+           FROM jsonb_array_elements(
+             CASE jsonb_typeof(body#>'{billingunit,residentialunit,partners}')
+               WHEN 'array' THEN body#>'{billingunit,residentialunit,partners}' ELSE '[]'::jsonb END) AS partner))
+    WHERE purged_at IS NULL AND status <> 'PENDING'
+      AND processed_at < now() - make_interval(days => ${days})`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
+}
