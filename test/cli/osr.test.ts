@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { migrations as allMigrations } from '../../migrations/index.js';
 import { openDatabase } from '../../src/db/connection.js';
 import { DEFAULT_PROFILE } from '../../src/domain/process-delivery.js';
 import { buildApp } from '../../src/http/app.js';
@@ -225,7 +226,7 @@ describe.skipIf(Boolean(skipReason))('osr migrate on a fresh, empty database', (
       const migrations = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(
         handle.db,
       );
-      expect(migrations.rows.map((row) => row.name)).toEqual(['0001_initial']);
+      expect(migrations.rows.map((row) => row.name)).toEqual(Object.keys(allMigrations).sort());
       const tables = await sql<{ table_name: string }>`
         SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name
       `.execute(handle.db);

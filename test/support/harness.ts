@@ -1,5 +1,4 @@
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import pino from 'pino';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import type { ZodType } from 'zod';
 import { hashPassword } from '../../src/auth/password.js';
@@ -12,9 +11,11 @@ import {
   errorEnvelopeSchema,
 } from '../../src/domain/response-schema.js';
 import { buildApp } from '../../src/http/app.js';
+import { createLogger } from '../../src/logger.js';
 import { Metrics } from '../../src/metrics.js';
 import { DeliveryWorker } from '../../src/worker/worker.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import { LogCapture } from './log-capture.js';
 
 export const BASE = '/arge/on-site-roles/v1';
 
@@ -22,13 +23,17 @@ export interface Harness {
   app: FastifyInstance;
   database: TestDatabase;
   worker: DeliveryWorker | undefined;
+  /** Everything the app and worker logged, and the personal data sent to them. */
+  logs: LogCapture;
   close(): Promise<void>;
 }
 
 /** The real app on a fresh database, with the real worker in process unless disabled. */
 export async function startHarness({ worker = true, requestsPerMinute = 6000 } = {}): Promise<Harness> {
   const database = await createTestDatabase();
-  const logger = pino({ level: 'silent' });
+  // The production logger configuration, at its most verbose, into memory.
+  const logs = new LogCapture();
+  const logger = createLogger('trace', logs.stream);
   const metrics = new Metrics(database.handle.db);
   const deliveryWorker = worker
     ? new DeliveryWorker(database.handle, {
@@ -48,14 +53,25 @@ export async function startHarness({ worker = true, requestsPerMinute = 6000 } =
     metrics,
     ...(deliveryWorker ? { workerRunning: () => deliveryWorker.running } : {}),
   });
+  // Every request a test sends through app.inject: remember its personal data and password.
+  const inject = app.inject.bind(app) as (options: InjectOptions) => Promise<LightMyRequestResponse>;
+  (app as unknown as { inject: typeof inject }).inject = (options: InjectOptions) => {
+    logs.rememberBody(options.payload);
+    logs.rememberAuthorization(options.headers?.authorization);
+    return inject(options);
+  };
   return {
     app,
     database,
     worker: deliveryWorker,
+    logs,
     async close() {
       await app.close();
       await deliveryWorker?.stop();
       await database.destroy();
+      // Personal data and credentials never go to the logs (checked for every test file).
+      const leaks = logs.leaks();
+      if (leaks.length > 0) throw new Error(`personal data or credentials in the log: ${leaks.join(', ')}`);
     },
   };
 }
@@ -65,8 +81,8 @@ export interface Seed {
   credentials: { clientId: string; username: string; password: string; readOnly?: boolean }[];
 }
 
-export async function seed({ database }: Harness, data: Seed): Promise<void> {
-  const { db } = database.handle;
+export async function seed(harness: Harness, data: Seed): Promise<void> {
+  const { db } = harness.database.handle;
   for (const client of data.clients) {
     await addClient(db, client.id, undefined);
     for (const unit of client.billingUnits) {
@@ -79,6 +95,7 @@ export async function seed({ database }: Harness, data: Seed): Promise<void> {
     }
   }
   for (const credential of data.credentials) {
+    harness.logs.remember(credential.password);
     await addCredential(db, {
       ...credential,
       readOnly: credential.readOnly ?? false,
