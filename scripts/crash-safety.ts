@@ -277,10 +277,8 @@ for (const ru of UNITS) {
 }
 await database.close();
 
-const statuses = stored.reduce<Record<string, number>>(
-  (n, row) => ({ ...n, [row.status]: (n[row.status] ?? 0) + 1 }),
-  {},
-);
+const statuses: Record<string, number> = {};
+for (const row of stored) statuses[row.status] = (statuses[row.status] ?? 0) + 1;
 console.log(
   `load: ${seconds} s, ${outcome.sent} POSTs sent, ${outcome.accepted} answered 202, ${outcome.refusedOrLost} refused or cut off`,
 );
