@@ -1,6 +1,6 @@
 /**
- * In-process counters for spec section 7. They are per process on purpose: they protect this
- * process from guessing and floods without a round trip to the database.
+ * Failed-login counters for spec section 7. They are per process on purpose: they protect this
+ * process from guessing without a round trip to the database.
  */
 
 const MAX_KEYS = 50_000;
@@ -39,28 +39,5 @@ export class FailureThrottle {
     for (const [key, times] of this.failures) {
       if (!times.some((at) => at > now - this.windowMs)) this.failures.delete(key);
     }
-  }
-}
-
-/** At most `limit` requests per key and fixed window. */
-export class RequestRateLimiter {
-  private readonly windows = new Map<string, { start: number; count: number }>();
-
-  constructor(
-    private readonly limit: number,
-    private readonly windowMs: number,
-  ) {}
-
-  /** Counts one request; returns seconds to wait when over the limit, else 0. */
-  take(key: string, now: number): number {
-    let window = this.windows.get(key);
-    if (!window || now >= window.start + this.windowMs) {
-      if (this.windows.size > MAX_KEYS) this.windows.clear();
-      window = { start: now, count: 0 };
-      this.windows.set(key, window);
-    }
-    window.count += 1;
-    if (window.count <= this.limit) return 0;
-    return Math.max(1, Math.ceil((window.start + this.windowMs - now) / 1000));
   }
 }

@@ -86,6 +86,8 @@ export const HTTP = {
   payloadTooLarge: { key: 'OSR-413', message: 'Payload too large.' },
   unsupportedMediaType: { key: 'OSR-415', message: 'Unsupported media type, use application/json.' },
   tooManyRequests: { key: 'OSR-429', message: 'Too many requests.' },
+  requestTimeout: { key: 'OSR-408', message: 'Request timeout.' },
+  headersTooLarge: { key: 'OSR-431', message: 'Request header fields too large.' },
   technicalError: { key: 'OSR-500', message: 'Technical error.' },
   unavailable: { key: 'OSR-503', message: 'Service temporarily unavailable.' },
 } as const;

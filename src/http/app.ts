@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import underPressure from '@fastify/under-pressure';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifySchemaCompiler } from 'fastify';
 import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
@@ -30,7 +32,18 @@ export interface AppOptions {
   workerRunning?: () => boolean;
   /** Shared with an in-process worker; created when absent. */
   metrics?: Metrics;
+  /** Overload protection of E1–E3 (503); thresholds of @fastify/under-pressure. */
+  pressure?: {
+    maxEventLoopDelay?: number;
+    maxEventLoopUtilization?: number;
+    maxHeapUsedBytes?: number;
+    sampleInterval?: number;
+  };
+  /** Time for a whole request to arrive (slow clients get 408); default 30 s. */
+  requestTimeoutMs?: number;
 }
+
+const DEFAULT_PRESSURE = { maxEventLoopDelay: 1_000, maxEventLoopUtilization: 0.98 };
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const RETRY_AFTER_UNAVAILABLE_SECONDS = '5';
@@ -54,8 +67,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: 200 },
-    requestTimeout: 30_000,
+    // Slow clients: a request must arrive completely within 30 s; idle connections close.
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
     connectionTimeout: 60_000,
+    keepAliveTimeout: 10_000,
+    // connectionsCheckingInterval: how often Node enforces requestTimeout on slow connections.
+    http: { maxHeaderSize: 16_384, connectionsCheckingInterval: 1_000 } as { maxHeaderSize: number },
+    clientErrorHandler: answerClientError,
     genReqId: (request) => {
       const offered = request.headers['x-request-id'];
       return typeof offered === 'string' && SANE_REQUEST_ID.test(offered) ? offered : randomUUID();
@@ -85,6 +103,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const metrics = options.metrics ?? new Metrics(database.db);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
+  });
+  // Node enforces requestTimeout only until the headers are in; a body that trickles in is cut
+  // off here, with the envelope, so slow clients cannot hold connections and memory.
+  const bodyDeadlineMs = options.requestTimeoutMs ?? 30_000;
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.raw.complete) return;
+    const timer = setTimeout(() => {
+      if (request.raw.complete || reply.sent) return;
+      reply.header('Connection', 'close');
+      reply.raw.once('finish', () => request.raw.socket?.destroy());
+      sendError(reply, 408, { messages: [{ ...HTTP.requestTimeout }] });
+    }, bodyDeadlineMs);
+    timer.unref();
+    request.raw.once('end', () => clearTimeout(timer));
+    reply.raw.once('close', () => clearTimeout(timer));
   });
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpDuration.observe(
@@ -153,6 +186,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const context = { db: database.db, basePath, profile: options.profile, metrics };
   await app.register(
     async (api) => {
+      await api.register(underPressure, {
+        ...DEFAULT_PRESSURE,
+        ...options.pressure,
+        // Shed load with the envelope instead of falling over.
+        pressureHandler: (_request, reply) => {
+          reply.header('Retry-After', RETRY_AFTER_UNAVAILABLE_SECONDS);
+          sendError(reply, 503, { messages: [{ ...HTTP.unavailable }] });
+        },
+      });
       await registerAuth(api, { authenticator, requestsPerMinute: options.requestsPerMinute });
       await api.register(submitDeliveryRoute(context));
       await api.register(currentRolesRoute(context));
@@ -161,4 +203,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     { prefix: basePath },
   );
   return app;
+}
+
+/**
+ * Errors Node's HTTP parser raises before Fastify sees a request (oversized headers, a request
+ * that did not arrive in time, garbage): answered with the envelope where the socket still allows.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable) {
+    socket.destroy(error);
+    return;
+  }
+  const [status, reason, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', HTTP.headersTooLarge]
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', HTTP.requestTimeout]
+        : [400, 'Bad Request', { key: HTTP.schema.key, message: 'Malformed HTTP request.' }];
+  const body = JSON.stringify({ status: 'FAIL', messages: [message], roleMessages: null, partnerMessages: null });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -1,7 +1,7 @@
 import basicAuth from '@fastify/basic-auth';
+import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
-import { RequestRateLimiter } from '../auth/limits.js';
 import { HTTP } from '../domain/messages.js';
 import { HttpError } from './errors.js';
 
@@ -18,13 +18,12 @@ const tooManyRequests = (retryAfterSeconds: number) =>
 
 /**
  * Basic auth on every request of the scope (spec section 2), failed-attempt throttling and the
- * per-credential request rate (spec section 7). Sets `request.principal`.
+ * per-credential request rate (spec section 7, @fastify/rate-limit). Sets `request.principal`.
  */
 export async function registerAuth(
   scope: FastifyInstance,
   { authenticator, requestsPerMinute }: { authenticator: Authenticator; requestsPerMinute: number },
 ): Promise<void> {
-  const rate = new RequestRateLimiter(requestsPerMinute, 60_000);
   scope.decorateRequest('principal', null);
   await scope.register(basicAuth, {
     authenticate: false,
@@ -39,12 +38,17 @@ export async function registerAuth(
           ? tooManyRequests(outcome.retryAfterSeconds)
           : HttpError.of(401, HTTP.unauthorized, UNAUTHORIZED_HEADERS);
       }
-      const retryAfter = rate.take(outcome.principal.username, Date.now());
-      if (retryAfter > 0) throw tooManyRequests(retryAfter);
       request.principal = outcome.principal;
     },
   });
   scope.addHook('onRequest', scope.basicAuth);
+  // Per-credential request rate, counted after authentication (its hook runs after the one above).
+  await scope.register(rateLimit, {
+    max: requestsPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (request) => `credential:${request.principal?.username ?? request.ip}`,
+    errorResponseBuilder: () => HttpError.of(429, HTTP.tooManyRequests),
+  });
 }
 
 export class UnexpectedAuthError extends Error {

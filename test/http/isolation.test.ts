@@ -36,7 +36,14 @@ const DELIVERY_NOT_FOUND = { key: 'OSR-404', message: 'Data delivery not found.'
 const UNIT_NOT_FOUND = { key: 'OSR-KALO', message: 'Residential unit not found.' };
 
 const withoutPerRequest = (headers: LightMyRequestResponse['headers']) => {
-  const { 'x-request-id': _id, date: _date, ...rest } = headers;
+  // The request id, date and the caller's own rate-limit counters change with every request.
+  const {
+    'x-request-id': _id,
+    date: _date,
+    'x-ratelimit-remaining': _remaining,
+    'x-ratelimit-reset': _reset,
+    ...rest
+  } = headers;
   return rest;
 };
 

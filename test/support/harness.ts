@@ -29,7 +29,15 @@ export interface Harness {
 }
 
 /** The real app on a fresh database, with the real worker in process unless disabled. */
-export async function startHarness({ worker = true, requestsPerMinute = 6000 } = {}): Promise<Harness> {
+/**
+ * `checkLogs`: fail `close()` when personal data or a password sent to the app shows up in its
+ * log. Off only for fuzzing, whose random "names" (e.g. "length") also occur in paths and code.
+ */
+export async function startHarness({
+  worker = true,
+  requestsPerMinute = 6000,
+  checkLogs = true,
+} = {}): Promise<Harness> {
   const database = await createTestDatabase();
   // The production logger configuration, at its most verbose, into memory.
   const logs = new LogCapture();
@@ -70,7 +78,7 @@ export async function startHarness({ worker = true, requestsPerMinute = 6000 } =
       await deliveryWorker?.stop();
       await database.destroy();
       // Personal data and credentials never go to the logs (checked for every test file).
-      const leaks = logs.leaks();
+      const leaks = checkLogs ? logs.leaks() : [];
       if (leaks.length > 0) throw new Error(`personal data or credentials in the log: ${leaks.join(', ')}`);
     },
   };

@@ -1,0 +1,130 @@
+import type { AddressInfo } from 'node:net';
+import net from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_PROFILE } from '../../src/domain/process-delivery.js';
+import { buildApp } from '../../src/http/app.js';
+import { createLogger } from '../../src/logger.js';
+import { BASE, basic, type Harness, seed, startHarness } from '../support/harness.js';
+
+const AUTH = basic('erp', 'erp-password');
+const E2 = `${BASE}/billingunits/654321/residentialunits/0001/on-site-roles`;
+
+/** Sends raw bytes over TCP and returns what the server answers before closing. */
+function rawRequest(port: number, chunks: string[], pauseMs = 0): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (data) => {
+      answer += data;
+    });
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+    socket.on('connect', async () => {
+      for (const chunk of chunks) {
+        socket.write(chunk);
+        if (pauseMs) await new Promise((r) => setTimeout(r, pauseMs));
+      }
+    });
+  });
+}
+
+const envelopeOf = (answer: string) => JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+
+/**
+ * Limits over real HTTP (spec 3, 6, 7 and OWASP API4): header size, slow clients, overload
+ * shedding; body size and rates are covered in contract-errors.test.ts.
+ */
+describe('limits over real HTTP', () => {
+  let h: Harness;
+  let app: FastifyInstance;
+  let port: number;
+  beforeAll(async () => {
+    h = await startHarness({ worker: false });
+    await seed(h, {
+      clients: [{ id: 'acme', billingUnits: [{ mscnumber: '654321', units: ['0001'] }] }],
+      credentials: [{ clientId: 'acme', username: 'erp', password: 'erp-password' }],
+    });
+    app = await buildApp({
+      database: h.database.handle,
+      logger: createLogger('silent'),
+      basePath: BASE,
+      profile: DEFAULT_PROFILE,
+      requestsPerMinute: 6000,
+      requestTimeoutMs: 500,
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    port = (app.server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await app?.close();
+    await h?.close();
+  });
+
+  it('headers over 16 KiB: 431 with the envelope', async () => {
+    const answer = await rawRequest(port, [
+      `GET ${E2} HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH}\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+    ]);
+    expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+    expect(envelopeOf(answer)).toEqual({
+      status: 'FAIL',
+      messages: [{ key: 'OSR-431', message: 'Request header fields too large.' }],
+      roleMessages: null,
+      partnerMessages: null,
+    });
+  });
+
+  it('a client that sends its request too slowly: 408 with the envelope, the connection is closed', async () => {
+    const started = Date.now();
+    const answer = await rawRequest(
+      port,
+      [
+        `POST ${E2} HTTP/1.1\r\n`,
+        `Host: x\r\nAuthorization: ${AUTH}\r\n`,
+        'Content-Type: application/json\r\n',
+        'Content-Length: 100\r\n\r\n',
+        '{',
+      ],
+      300,
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(envelopeOf(answer).messages).toEqual([{ key: 'OSR-408', message: 'Request timeout.' }]);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('under overload (event loop blocked): 503 with the envelope and Retry-After; health still answers', async () => {
+    const pressured = await buildApp({
+      database: h.database.handle,
+      logger: createLogger('silent'),
+      basePath: BASE,
+      profile: DEFAULT_PROFILE,
+      requestsPerMinute: 6000,
+      // sampleInterval well above the 10 ms resolution: an empty sample would read as overload
+      pressure: { maxEventLoopDelay: 100, sampleInterval: 50 },
+    });
+    await pressured.listen({ port: 0, host: '127.0.0.1' });
+    const port = (pressured.server.address() as AddressInfo).port;
+    const blockUntil = Date.now() + 400;
+    while (Date.now() < blockUntil) {
+      // busy: the event loop cannot run
+    }
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const response = await fetch(`http://127.0.0.1:${port}${E2}`, { headers: { authorization: AUTH } });
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await response.json()).toEqual({
+      status: 'FAIL',
+      messages: [{ key: 'OSR-503', message: 'Service temporarily unavailable.' }],
+      roleMessages: null,
+      partnerMessages: null,
+    });
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    // and it recovers once the loop runs freely again
+    await expect
+      .poll(async () => (await fetch(`http://127.0.0.1:${port}${E2}`, { headers: { authorization: AUTH } })).status, {
+        timeout: 5_000,
+      })
+      .toBe(404);
+    await pressured.close();
+  });
+});
