@@ -159,7 +159,7 @@ describe('authorisation matrix (every endpoint × foreign / unknown / mismatched
     casesTried += 1;
     const response = await h.app.inject({
       method: 'POST',
-      url: '/arge/on-site-roles/v1/billingunits/222222/on-site-roles/data-delivery/' + deliveryOfB,
+      url: `/arge/on-site-roles/v1/billingunits/222222/on-site-roles/data-delivery/${deliveryOfB}`,
       headers: { authorization: A, 'content-type': 'application/json' },
       payload: '{}',
     });

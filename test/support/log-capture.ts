@@ -57,6 +57,11 @@ export class LogCapture {
     if (secret.trim().length >= MIN_LENGTH) this.secrets.add(secret);
   }
 
+  /** Log lines that contain `text`. */
+  matching(text: string): string[] {
+    return this.lines.filter((line) => line.includes(text));
+  }
+
   get lineCount(): number {
     return this.lines.length;
   }
