@@ -959,7 +959,9 @@ describe('asynchronous messages (spec 5.1–5.3) through POST E1 → poll E3', (
             roleMessages: [echo(c.roles[index] as LooseRole, code)],
           });
           // the error itself went to the log (without the delivered personal data: checked on close)
-          expect(h.logs.matching('delivery failed unexpectedly').some((line) => line.includes('boom (test trigger)'))).toBe(true);
+          expect(
+            h.logs.matching('delivery failed unexpectedly').some((line) => line.includes('boom (test trigger)')),
+          ).toBe(true);
           // the trigger is still there: an ordinary delivery for the same unit succeeds
           const later = await deliver(h.app, AUTH, unit.bu, unit.ru, body(unit, c.afterwards, c.partnersAfterwards));
           expect(later).toMatchObject({ status: 'SUCCESS', messages: null, roleMessages: null, partnerMessages: null });
