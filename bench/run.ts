@@ -1,0 +1,433 @@
+// npm run bench — prints one table: our figures side by side with their baselines, measured in
+// the same run on 127.0.0.1 (server, load generator and PostgreSQL on this machine). Bounded:
+// every load phase has a fixed duration. Scale with BENCH_SCALE (1 = the full 50,000-delivery
+// drain), rounds with BENCH_ROUNDS, seconds per round with BENCH_SECONDS.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { hashPassword } from '../src/auth/password.js';
+import { openDatabase } from '../src/db/connection.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { addCredential } from '../src/db/repositories/admin.js';
+import { importMasterData } from '../src/db/repositories/bulk-import.js';
+
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const CONNECTIONS = 32;
+const UNITS = Math.round(5_000 * SCALE);
+const DRAIN = Math.round(50_000 * SCALE);
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const BU = '654321';
+const AUTH = `Basic ${Buffer.from('bench:bench-password').toString('base64')}`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+const unitNumber = (i: number) => String(i % 10_000).padStart(4, '0');
+
+// --- database -----------------------------------------------------------------------------------
+const dbName = `osr_bench_${Date.now()}`;
+const admin = new pg.Client({ connectionString: ADMIN_URL });
+await admin.connect();
+await admin.query(`CREATE DATABASE ${dbName}`);
+const url = new URL(ADMIN_URL);
+url.pathname = `/${dbName}`;
+const DATABASE_URL = url.toString();
+const handle = await openDatabase({ databaseUrl: DATABASE_URL, dataDir: '' });
+await migrateToLatest(handle.db);
+const units = Array.from({ length: UNITS }, (_, i) => unitNumber(i));
+await importMasterData(handle.db, {
+  clients: new Map([['bench', { name: undefined }]]),
+  billingUnits: new Map([[BU, { clientId: 'bench', contracts: ['S-COR'] }]]),
+  residentialUnits: units.map((mscnumber) => ({ billingUnit: BU, mscnumber })),
+});
+await addCredential(handle.db, {
+  clientId: 'bench',
+  username: 'bench',
+  password: 'bench-password',
+  passwordHash: await hashPassword('bench-password'),
+  readOnly: false,
+});
+
+// --- bodies: use case 1 style deliveries, chained per unit so that each one succeeds ------------
+const partner = (pm: string) => ({
+  reference: { pmnumber: pm },
+  name: 'Mustermann',
+  firstname: 'Max',
+  commercial: 'NON_COMMERCIAL',
+  phonenumbers: [{ number: '0176-55555555', type: 'MOBILE' }],
+});
+function chained(ru: string, k: number) {
+  const moveIn = { change: 'INSERT', role: 'S-COR', from: `${2000 + k}-01-01`, partner: { pmnumber: `P${k}` } };
+  const roles =
+    k === 0
+      ? [moveIn]
+      : [
+          {
+            change: 'UPDATE',
+            role: 'S-COR',
+            from: `${1999 + k}-01-01`,
+            to: `${1999 + k}-12-31`,
+            partner: { pmnumber: `P${k - 1}` },
+          },
+          moveIn,
+        ];
+  const partners = k === 0 ? [partner('P0')] : [partner(`P${k - 1}`), partner(`P${k}`)];
+  return {
+    timestamp: '2022-05-16T10:17:17Z',
+    billingunit: {
+      reference: { pmnumber: '123456', mscnumber: BU },
+      residentialunit: { reference: { pmnumber: `PM${ru}`, mscnumber: ru }, roles, partners },
+    },
+  };
+}
+
+// --- processes ------------------------------------------------------------------------------------
+const children: ChildProcess[] = [];
+let nextPort = 21_000 + Math.floor(Math.random() * 10_000);
+function start(args: string[], env: Record<string, string> = {}): { child: ChildProcess; port: number } {
+  const port = nextPort++;
+  const child = spawn(process.execPath, args, {
+    env: {
+      ...process.env,
+      DATABASE_URL,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      OSR_RATE_LIMIT_PER_MINUTE: '100000000',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.push(child);
+  return { child, port };
+}
+async function ready(port: number, path = '/health') {
+  for (let i = 0; i < 300; i++) {
+    if ((await fetch(`http://127.0.0.1:${port}${path}`).catch(() => undefined))?.ok) return;
+    await sleep(100);
+  }
+  throw new Error(`port ${port} not ready`);
+}
+const stop = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+const peakRssMiB = (pid: number) => {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : Number.NaN;
+};
+
+// --- load generation ------------------------------------------------------------------------------
+async function cannon(port: number, requests: (i: number) => { method: 'GET' | 'POST'; path: string; body?: string }) {
+  let i = 0;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    requests: [
+      {
+        setupRequest: (request) => {
+          const next = requests(i++);
+          return {
+            ...request,
+            method: next.method,
+            path: next.path,
+            headers: { authorization: AUTH, 'content-type': 'application/json' },
+            ...(next.body ? { body: next.body } : {}),
+          };
+        },
+      },
+    ],
+  });
+  if (result.non2xx > 0 && result.non2xx > result.requests.total * 0.01) {
+    throw new Error(`${result.non2xx} non-2xx answers on port ${port}`);
+  }
+  return result.requests.average;
+}
+
+type Row = { name: string; ours: string; baseline: string; ratio: string; target: string; met: string };
+const rows: Row[] = [];
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+// 1. Accept ------------------------------------------------------------------------------------------
+const acceptBodies = units.map((ru) => JSON.stringify(chained(ru, 0)));
+const ours = start(['bin/osr.js', 'serve', '--no-worker']);
+const bare = start(['node_modules/.bin/tsx', 'bench/bare-server.ts']);
+await Promise.all([
+  ready(ours.port),
+  ready(bare.port, '/bare/00000000-0000-0000-0000-000000000000').catch(() => sleep(2000)),
+]);
+const acceptOurs: number[] = [];
+const acceptBare: number[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  acceptOurs.push(
+    await cannon(ours.port, (i) => ({
+      method: 'POST',
+      path: `/arge/on-site-roles/v1/billingunits/${BU}/residentialunits/${units[i % units.length]}/on-site-roles`,
+      body: acceptBodies[i % units.length] as string,
+    })),
+  );
+  acceptBare.push(
+    await cannon(bare.port, (i) => ({
+      method: 'POST',
+      path: `/bare/${BU}/${units[i % units.length]}`,
+      body: acceptBodies[i % units.length] as string,
+    })),
+  );
+}
+const acceptCapacity = median(acceptOurs);
+rows.push({
+  name: '1 accept: E1 POST req/s vs bare INSERT route',
+  ours: fmt(acceptCapacity),
+  baseline: fmt(median(acceptBare)),
+  ratio: fmt(acceptCapacity / median(acceptBare), 2),
+  target: 'ratio >= 0.8',
+  met: acceptCapacity / median(acceptBare) >= 0.8 ? 'yes' : 'no',
+});
+
+// 4. Read (E2 on units that have roles comes after the drain; E3 and the bare GET here) -----------
+const deliveryIds = (await handle.db.selectFrom('deliveries').select('id').limit(5_000).execute()).map((r) => r.id);
+const bareIds = (
+  await new pg.Pool({ connectionString: DATABASE_URL, max: 1 }).query('SELECT id FROM bare_deliveries LIMIT 5000')
+).rows.map((r: { id: string }) => r.id);
+const readE3: number[] = [];
+const readBare: number[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  readE3.push(
+    await cannon(ours.port, (i) => ({
+      method: 'GET',
+      path: `/arge/on-site-roles/v1/billingunits/${BU}/on-site-roles/data-delivery/${deliveryIds[i % deliveryIds.length]}`,
+    })),
+  );
+  readBare.push(await cannon(bare.port, (i) => ({ method: 'GET', path: `/bare/${bareIds[i % bareIds.length]}` })));
+}
+
+// 2. Drain -----------------------------------------------------------------------------------------
+await handle.db.deleteFrom('deliveries').execute();
+const perUnit = Math.max(1, Math.round(DRAIN / UNITS));
+const pgPool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
+for (let k = 0; k < perUnit; k++) {
+  await pgPool.query(
+    `INSERT INTO deliveries (id, client_id, credential, billing_unit, residential_unit, unit_key, body)
+     SELECT gen_random_uuid(), 'bench', 'bench', $1, ru, $1 || '/' || ru, body::jsonb
+     FROM unnest($2::text[], $3::text[]) AS t(ru, body)`,
+    [BU, units, units.map((ru) => JSON.stringify(chained(ru, k)))],
+  );
+}
+const drainTotal = perUnit * UNITS;
+async function drain(processes: number) {
+  await pgPool.query('TRUNCATE roles, partners, change_history');
+  await pgPool.query(
+    `UPDATE deliveries SET status = 'PENDING', processed_at = NULL, messages = NULL, role_messages = NULL, partner_messages = NULL`,
+  );
+  await pgPool.query('VACUUM ANALYZE deliveries');
+  const workers = Array.from({ length: processes }, () =>
+    start(['bin/osr.js', 'worker'], { OSR_POLL_INTERVAL_MS: '100' }),
+  );
+  for (;;) {
+    const { rows } = await pgPool.query(`SELECT count(*)::int AS n FROM deliveries WHERE status = 'PENDING'`);
+    if (rows[0].n === 0) break;
+    await sleep(250);
+  }
+  const memory = Math.max(...workers.map(({ child }) => peakRssMiB(child.pid as number)));
+  await Promise.all(workers.map(({ child }) => stop(child)));
+  const { rows } = await pgPool.query(
+    `SELECT extract(epoch FROM max(processed_at) - min(processed_at)) AS seconds,
+            count(*) FILTER (WHERE status = 'SUCCESS')::int AS ok FROM deliveries`,
+  );
+  if (rows[0].ok !== drainTotal) throw new Error(`drain: only ${rows[0].ok} of ${drainTotal} SUCCESS`);
+  return { perSecond: drainTotal / Number(rows[0].seconds), memory };
+}
+const drains: Record<number, { perSecond: number; memory: number }> = {};
+for (const processes of [1, 2, 4]) drains[processes] = await drain(processes);
+rows.push({
+  name: `2 drain: ${fmt(drainTotal)} deliveries / ${fmt(UNITS)} units, per s (1 / 2 / 4 worker processes)`,
+  ours: [1, 2, 4].map((p) => fmt(drains[p]?.perSecond ?? 0)).join(' / '),
+  baseline: '-',
+  ratio: '-',
+  target: '>= 1,000/s, memory flat',
+  met: Math.max(...[1, 2, 4].map((p) => drains[p]?.perSecond ?? 0)) >= 1000 ? 'yes' : 'no',
+});
+rows.push({
+  name: '  drain: peak RSS per worker process, MiB (1 / 2 / 4)',
+  ours: [1, 2, 4].map((p) => fmt(drains[p]?.memory ?? 0)).join(' / '),
+  baseline: '-',
+  ratio: '-',
+  target: 'flat',
+  met: '-',
+});
+
+// 4 (cont.). E2 now that the units have roles --------------------------------------------------
+const readE2: number[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  readE2.push(
+    await cannon(ours.port, (i) => ({
+      method: 'GET',
+      path: `/arge/on-site-roles/v1/billingunits/${BU}/residentialunits/${units[i % units.length]}/on-site-roles`,
+    })),
+  );
+}
+rows.push({
+  name: '4 read: E2 / E3 req/s vs bare primary-key GET',
+  ours: `${fmt(median(readE2))} / ${fmt(median(readE3))}`,
+  baseline: fmt(median(readBare)),
+  ratio: `${fmt(median(readE2) / median(readBare), 2)} / ${fmt(median(readE3) / median(readBare), 2)}`,
+  target: 'ratio >= 0.8',
+  met: Math.min(median(readE2), median(readE3)) / median(readBare) >= 0.8 ? 'yes' : 'no',
+});
+await stop(ours.child);
+await stop(bare.child);
+
+// 3. Latency: POST → SUCCESS on E3 at half the accept capacity (open loop) -------------------------
+await pgPool.query('TRUNCATE roles, partners, change_history');
+await pgPool.query('DELETE FROM deliveries');
+const served = start(['bin/osr.js', 'serve'], { OSR_POLL_INTERVAL_MS: '1000' });
+await ready(served.port, '/ready');
+const rate = acceptCapacity / 2;
+const latencies: number[] = [];
+const inFlight: Promise<void>[] = [];
+const began = Date.now();
+let sent = 0;
+const moveIns = units.map((ru) => JSON.stringify(chained(ru, 0)));
+while (Date.now() - began < SECONDS * 1000 && sent < units.length) {
+  const due = began + (sent * 1000) / rate;
+  if (due > Date.now()) await sleep(due - Date.now());
+  const ru = units[sent] as string;
+  const body = moveIns[sent] as string;
+  sent += 1;
+  inFlight.push(
+    (async () => {
+      const t0 = performance.now();
+      const response = await fetch(
+        `http://127.0.0.1:${served.port}/arge/on-site-roles/v1/billingunits/${BU}/residentialunits/${ru}/on-site-roles`,
+        {
+          method: 'POST',
+          headers: { authorization: AUTH, 'content-type': 'application/json' },
+          body,
+        },
+      );
+      const { dataDeliveryId } = (await response.json()) as { dataDeliveryId: string };
+      for (;;) {
+        const result = await fetch(
+          `http://127.0.0.1:${served.port}/arge/on-site-roles/v1/billingunits/${BU}/on-site-roles/data-delivery/${dataDeliveryId}`,
+          { headers: { authorization: AUTH } },
+        );
+        if (((await result.json()) as { status: string }).status !== 'PENDING') break;
+        await sleep(2);
+      }
+      latencies.push(performance.now() - t0);
+    })(),
+  );
+}
+await Promise.all(inFlight);
+await stop(served.child);
+latencies.sort((a, b) => a - b);
+const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] as number;
+rows.push({
+  name: `3 latency: POST → SUCCESS on E3 at ${fmt(rate)}/s, p50 / p99 ms`,
+  ours: `${fmt(p(0.5), 1)} / ${fmt(p(0.99), 1)}`,
+  baseline: '-',
+  ratio: '-',
+  target: 'p50 < 20, p99 < 100',
+  met: p(0.5) < 20 && p(0.99) < 100 ? 'yes' : 'no',
+});
+
+// 5. Embedded (PGlite) ------------------------------------------------------------------------------
+const dataDir = mkdtempSync(join(tmpdir(), 'osr-bench-pglite-'));
+const embeddedEnv = { DATABASE_URL: '', OSR_DATA_DIR: dataDir };
+const first = start(['bin/osr.js', 'serve'], embeddedEnv);
+await ready(first.port, '/ready');
+await stop(first.child);
+execFileSync(process.execPath, ['bin/osr.js', 'credential', 'add', 'demo', 'bench'], {
+  input: 'bench-password\n',
+  env: { ...process.env, ...embeddedEnv },
+});
+const reopenStarted = Date.now();
+const embedded = start(['bin/osr.js', 'serve', '--no-worker'], embeddedEnv);
+await ready(embedded.port, '/ready');
+const timeToReady = (Date.now() - reopenStarted) / 1000;
+const embeddedAccept = await cannon(embedded.port, () => ({
+  method: 'POST',
+  path: `/arge/on-site-roles/v1/billingunits/${BU}/residentialunits/0001/on-site-roles`,
+  body: JSON.stringify(chained('0001', 0)),
+}));
+await stop(embedded.child);
+const embeddedDrainStarted = Date.now();
+const embeddedWorker = start(['bin/osr.js', 'serve'], embeddedEnv);
+await ready(embeddedWorker.port, '/ready');
+let embeddedPending = 1;
+while (embeddedPending > 0) {
+  const metrics = await (await fetch(`http://127.0.0.1:${embeddedWorker.port}/metrics`)).text();
+  embeddedPending = Number(/^osr_delivery_queue_depth (\d+)/m.exec(metrics)?.[1] ?? 1);
+  await sleep(200);
+}
+const embeddedMetrics = await (await fetch(`http://127.0.0.1:${embeddedWorker.port}/metrics`)).text();
+const embeddedProcessed =
+  Number(/^osr_deliveries_processed_total\{status="FAIL"\} (\d+)/m.exec(embeddedMetrics)?.[1] ?? 0) +
+  Number(/^osr_deliveries_processed_total\{status="SUCCESS"\} (\d+)/m.exec(embeddedMetrics)?.[1] ?? 0);
+const embeddedDrain = embeddedProcessed / ((Date.now() - embeddedDrainStarted) / 1000);
+await stop(embeddedWorker.child);
+rmSync(dataDir, { recursive: true, force: true });
+rows.push({
+  name: '5 embedded: ready on reopened data dir s; accept req/s; drain/s',
+  ours: `${fmt(timeToReady, 2)}; ${fmt(embeddedAccept)}; ${fmt(embeddedDrain)}`,
+  baseline: '-',
+  ratio: '-',
+  target: 'ready < 2 s',
+  met: timeToReady < 2 ? 'yes' : 'no',
+});
+
+// 6. PostgreSQL's own ceiling ------------------------------------------------------------------------
+const script = join(tmpdir(), `osr-bench-${process.pid}.sql`);
+writeFileSync(script, `INSERT INTO bare_deliveries (id, body) VALUES (gen_random_uuid(), '${acceptBodies[0]}');\n`);
+const pgbench = execFileSync(
+  'pgbench',
+  ['-n', '-c', String(CONNECTIONS), '-j', '2', '-T', String(SECONDS), '-f', script, DATABASE_URL],
+  {
+    encoding: 'utf8',
+  },
+);
+rmSync(script);
+const tps = Number(/tps = ([\d.]+)/.exec(pgbench)?.[1] ?? Number.NaN);
+rows.push({
+  name: `6 pgbench single-row INSERT tps (${CONNECTIONS} clients)`,
+  ours: '-',
+  baseline: fmt(tps),
+  ratio: `accept/pgbench ${fmt(acceptCapacity / tps, 2)}`,
+  target: 'context',
+  met: '-',
+});
+
+// --- clean up and print ---------------------------------------------------------------------------
+await pgPool.end();
+await handle.close();
+await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+await admin.end();
+for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+
+const header: Row = {
+  name: 'figure',
+  ours: 'ours',
+  baseline: 'baseline',
+  ratio: 'ratio',
+  target: 'target',
+  met: 'met',
+};
+const widths = Object.keys(header).map((key) =>
+  Math.max(...[header, ...rows].map((row) => String(row[key as keyof Row]).length)),
+);
+const line = (row: Row) =>
+  Object.keys(header)
+    .map((key, i) => String(row[key as keyof Row]).padEnd(widths[i] as number))
+    .join(' | ');
+console.log(
+  `\non-site-roles benchmark — ${new Date().toISOString()}, node ${process.version}, ${ROUNDS} rounds x ${SECONDS} s, ${CONNECTIONS} connections, medians`,
+);
+console.log(line(header));
+console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
+for (const row of rows) console.log(line(row));
