@@ -32,13 +32,18 @@ export interface AppOptions {
   workerRunning?: () => boolean;
   /** Shared with an in-process worker; created when absent. */
   metrics?: Metrics;
-  /** Overload protection of E1–E3 (503); thresholds of @fastify/under-pressure. */
-  pressure?: {
-    maxEventLoopDelay?: number;
-    maxEventLoopUtilization?: number;
-    maxHeapUsedBytes?: number;
-    sampleInterval?: number;
-  };
+  /**
+   * Overload protection of E1–E3 (503); thresholds of @fastify/under-pressure. `false` turns it
+   * off, for load generators that share this process's event loop (tests, fuzzing).
+   */
+  pressure?:
+    | false
+    | {
+        maxEventLoopDelay?: number;
+        maxEventLoopUtilization?: number;
+        maxHeapUsedBytes?: number;
+        sampleInterval?: number;
+      };
   /** Time for a whole request to arrive (slow clients get 408); default 30 s. */
   requestTimeoutMs?: number;
 }
@@ -186,15 +191,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const context = { db: database.db, basePath, profile: options.profile, metrics };
   await app.register(
     async (api) => {
-      await api.register(underPressure, {
-        ...DEFAULT_PRESSURE,
-        ...options.pressure,
-        // Shed load with the envelope instead of falling over.
-        pressureHandler: (_request, reply) => {
-          reply.header('Retry-After', RETRY_AFTER_UNAVAILABLE_SECONDS);
-          sendError(reply, 503, { messages: [{ ...HTTP.unavailable }] });
-        },
-      });
+      if (options.pressure !== false) {
+        await api.register(underPressure, {
+          ...DEFAULT_PRESSURE,
+          ...options.pressure,
+          // Shed load with the envelope instead of falling over.
+          pressureHandler: (_request, reply) => {
+            reply.header('Retry-After', RETRY_AFTER_UNAVAILABLE_SECONDS);
+            sendError(reply, 503, { messages: [{ ...HTTP.unavailable }] });
+          },
+        });
+      }
       await registerAuth(api, { authenticator, requestsPerMinute: options.requestsPerMinute });
       await api.register(submitDeliveryRoute(context));
       await api.register(currentRolesRoute(context));

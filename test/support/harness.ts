@@ -58,6 +58,8 @@ export async function startHarness({
     basePath: BASE,
     profile: DEFAULT_PROFILE,
     requestsPerMinute,
+    // the tests drive the app from its own event loop: that is not overload
+    pressure: false,
     metrics,
     ...(deliveryWorker ? { workerRunning: () => deliveryWorker.running } : {}),
   });
