@@ -1,16 +1,18 @@
 import type { Kysely, Transaction } from 'kysely';
 import { isTransient } from '../db/errors.js';
+import { type ClaimedDelivery, lockPendingDelivery, storeDeliveryResult } from '../db/repositories/deliveries.js';
 import {
-  type ClaimedDelivery,
-  claimNextDelivery,
-  lockPendingDelivery,
-  storeDeliveryResult,
-} from '../db/repositories/deliveries.js';
+  type ClaimedWithState,
+  claimNextWithState,
+  type Outcome,
+  storeOutcome,
+} from '../db/repositories/unit-batch.js';
 import {
   appendHistory,
   deleteRole,
   insertRole,
   loadUnitState,
+  type PartnerRow,
   storeUnitReferences,
   toPartnerRow,
   updateRoleEnd,
@@ -25,6 +27,7 @@ import {
   UnexpectedApplyError,
   unexpectedFailure,
 } from '../domain/process-delivery.js';
+import { diffRoles } from '../domain/role-diff.js';
 
 export type ProcessedDelivery = {
   id: string;
@@ -47,35 +50,119 @@ class ApplyFailure extends Error {
 /**
  * Processes the next eligible delivery in one transaction: claim, load, decide (pure rules),
  * write, store the result. A crash anywhere before COMMIT leaves the delivery PENDING and
- * nothing applied. An unexpected error rolls everything back and records FAIL with the
- * "contact the support" message in a second transaction; a transient database error (connection
- * lost, timeout, serialisation) leaves it PENDING for the next attempt. Returns undefined when nothing waits.
+ * nothing applied. The fast path needs two statements (claim and load; write everything). An
+ * unexpected error rolls everything back; the delivery is then redone change by change, so an
+ * error that recurs is attributed to the role being applied and recorded as FAIL with the
+ * "contact the support" message. A transient database error (connection lost, timeout,
+ * serialisation) leaves it PENDING for the next attempt. Returns undefined when nothing waits.
  */
 export async function processNextDelivery(
   db: Kysely<Database>,
   profile: ProcessingProfile,
 ): Promise<ProcessedDelivery | undefined> {
+  let claimed: ClaimedDelivery | undefined;
   try {
     return await db.transaction().execute(async (trx) => {
-      const delivery = await claimNextDelivery(trx);
-      if (!delivery) return undefined;
+      const next = await claimNextWithState(trx);
+      if (!next) return undefined;
+      claimed = next.delivery;
+      const decision = decide(next, profile);
+      await storeOutcome(trx, outcomeOf(next, decision));
+      return { id: next.delivery.id, status: decision.status, receivedAt: next.delivery.receivedAt };
+    });
+  } catch (error) {
+    if (error instanceof ApplyFailure) return recordFailure(db, error, profile);
+    if (!claimed || isTransient(error)) throw error;
+    return processChangeByChange(db, claimed, profile);
+  }
+}
+
+function decide(next: ClaimedWithState, profile: ProcessingProfile): DeliveryDecision {
+  const { delivery } = next;
+  try {
+    return processDelivery(
+      { billingUnitPath: delivery.billingUnit, residentialUnitPath: delivery.residentialUnit, body: delivery.body },
+      {
+        billingUnit: next.contracts ? { contracts: next.contracts } : null,
+        residentialUnit: next.residentialUnitId ? { roles: next.roles } : null,
+      },
+      profile,
+    );
+  } catch (error) {
+    if (error instanceof UnexpectedApplyError) throw new ApplyFailure(delivery, error.roleIndex, error.cause);
+    throw new ApplyFailure(delivery, firstSupportedRole(delivery, profile), error);
+  }
+}
+
+/** Everything a decision writes: the net role changes, the partners, the history in order. */
+function outcomeOf(next: ClaimedWithState, decision: DeliveryDecision): Outcome {
+  const { delivery } = next;
+  if (decision.status !== 'SUCCESS' || next.residentialUnitId === null) return { deliveryId: delivery.id, decision };
+  const partners = new Map(next.partners);
+  const written = new Map<string, PartnerRow>();
+  const history: NonNullable<Outcome['writes']>['history'] = [];
+  for (const change of decision.changes) {
+    history.push({ entity: 'role', change: change.change, before: change.before, after: change.after });
+    const pmnumber = change.after?.pmnumber;
+    if (change.partner && pmnumber) {
+      const row = toPartnerRow(pmnumber, change.partner);
+      const before = partners.get(pmnumber) ?? null;
+      history.push({ entity: 'partner', change: before ? 'UPDATE' : 'INSERT', before, after: row });
+      partners.set(pmnumber, row);
+      written.set(pmnumber, row);
+    }
+  }
+  const unit = delivery.body.billingunit;
+  return {
+    deliveryId: delivery.id,
+    decision,
+    writes: {
+      residentialUnitId: next.residentialUnitId,
+      credential: delivery.credential,
+      roles: diffRoles(next.roles, decision.changes),
+      partners: [...written.values()],
+      history,
+      billingUnit: delivery.billingUnit,
+      billingUnitPmnumber: unit.reference.pmnumber ?? null,
+      residentialUnitPmnumber: unit.residentialunit.reference.pmnumber ?? null,
+    },
+  };
+}
+
+/** The slow path: the same delivery again, one statement per change, to attribute an error. */
+async function processChangeByChange(
+  db: Kysely<Database>,
+  delivery: ClaimedDelivery,
+  profile: ProcessingProfile,
+): Promise<ProcessedDelivery | undefined> {
+  try {
+    return await db.transaction().execute(async (trx) => {
+      if (!(await lockPendingDelivery(trx, delivery.id))) return undefined;
       const decision = await decideAndApply(trx, delivery, profile);
       await storeDeliveryResult(trx, delivery.id, decision);
       return { id: delivery.id, status: decision.status, receivedAt: delivery.receivedAt };
     });
   } catch (error) {
     if (!(error instanceof ApplyFailure)) throw error;
-    // The database went away or asked for a retry: nothing was applied, the delivery stays
-    // PENDING and is tried again, rather than failing a valid delivery for good.
-    if (isTransient(error.cause)) throw error.cause;
-    const failure = unexpectedFailure(error.delivery.body, error.roleIndex, profile);
-    await db.transaction().execute(async (trx) => {
-      if (await lockPendingDelivery(trx, error.delivery.id)) {
-        await storeDeliveryResult(trx, error.delivery.id, failure);
-      }
-    });
-    return { id: error.delivery.id, status: 'FAIL', receivedAt: error.delivery.receivedAt, error: error.cause };
+    return recordFailure(db, error, profile);
   }
+}
+
+async function recordFailure(
+  db: Kysely<Database>,
+  error: ApplyFailure,
+  profile: ProcessingProfile,
+): Promise<ProcessedDelivery> {
+  // The database went away or asked for a retry: nothing was applied, the delivery stays
+  // PENDING and is tried again, rather than failing a valid delivery for good.
+  if (isTransient(error.cause)) throw error.cause;
+  const failure = unexpectedFailure(error.delivery.body, error.roleIndex, profile);
+  await db.transaction().execute(async (trx) => {
+    if (await lockPendingDelivery(trx, error.delivery.id)) {
+      await storeDeliveryResult(trx, error.delivery.id, failure);
+    }
+  });
+  return { id: error.delivery.id, status: 'FAIL', receivedAt: error.delivery.receivedAt, error: error.cause };
 }
 
 async function decideAndApply(

@@ -6,9 +6,8 @@ import type { Database } from '../schema.js';
 
 export const DELIVERY_CHANNEL = 'osr_delivery_pending';
 
-/** Lock namespaces (first key of the two-key advisory locks). */
+/** Lock namespace of acceptance (first key of the two-key advisory locks; 2 = applying). */
 const ACCEPT_LOCK = 1;
-const APPLY_LOCK = 2;
 
 /** The unit of ordering: the path pair exactly as the POST carried it. */
 export const unitKey = (billingUnit: string, residentialUnit: string) => `${billingUnit}/${residentialUnit}`;
@@ -76,46 +75,6 @@ export async function findDeliveryResult(
 /** A delivery as the worker claims it. */
 export interface ClaimedDelivery extends NewDelivery {
   receivedAt: Date;
-}
-
-/**
- * Claims the oldest PENDING delivery whose unit has no older PENDING one (per-unit order),
- * skipping rows another worker holds, and then locks its unit for the rest of the transaction.
- */
-export async function claimNextDelivery(trx: Transaction<Database>): Promise<ClaimedDelivery | undefined> {
-  const result = await sql<{
-    id: string;
-    client_id: string;
-    credential: string;
-    billing_unit: string;
-    residential_unit: string;
-    unit_key: string;
-    body: DeliveryBody;
-    received_at: Date;
-  }>`
-    SELECT d.id, d.client_id, d.credential, d.billing_unit, d.residential_unit, d.unit_key, d.body, d.received_at
-    FROM deliveries d
-    WHERE d.status = 'PENDING'
-      AND NOT EXISTS (
-        SELECT 1 FROM deliveries older
-        WHERE older.status = 'PENDING' AND older.unit_key = d.unit_key AND older.seq < d.seq
-      )
-    ORDER BY d.seq
-    LIMIT 1
-    FOR UPDATE OF d SKIP LOCKED
-  `.execute(trx);
-  const row = result.rows[0];
-  if (!row) return undefined;
-  await sql`SELECT pg_advisory_xact_lock(${APPLY_LOCK}, hashtext(${row.unit_key}))`.execute(trx);
-  return {
-    id: row.id,
-    clientId: row.client_id,
-    credential: row.credential,
-    billingUnit: row.billing_unit,
-    residentialUnit: row.residential_unit,
-    body: row.body,
-    receivedAt: row.received_at,
-  };
 }
 
 /** Re-locks one delivery that is still PENDING (used to record an unexpected failure). */
