@@ -3,8 +3,17 @@ import type { AppliedChange } from '../../src/domain/process-delivery.js';
 import { applyChanges, diffRoles } from '../../src/domain/role-diff.js';
 import type { TimelineRole } from '../../src/domain/timeline.js';
 
-const role = (from: string, to: string | null, pmnumber: string): TimelineRole => ({ role: 'S-COR', from, to, pmnumber });
-const change = (kind: AppliedChange['change'], before: TimelineRole | null, after: TimelineRole | null): AppliedChange => ({
+const role = (from: string, to: string | null, pmnumber: string): TimelineRole => ({
+  role: 'S-COR',
+  from,
+  to,
+  pmnumber,
+});
+const change = (
+  kind: AppliedChange['change'],
+  before: TimelineRole | null,
+  after: TimelineRole | null,
+): AppliedChange => ({
   roleIndex: 0,
   change: kind,
   before,
