@@ -86,6 +86,9 @@ function chained(ru: string, k: number) {
 
 // --- processes ------------------------------------------------------------------------------------
 const children: ChildProcess[] = [];
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+});
 let nextPort = 21_000 + Math.floor(Math.random() * 10_000);
 function start(args: string[], env: Record<string, string> = {}): { child: ChildProcess; port: number } {
   const port = nextPort++;
@@ -143,10 +146,12 @@ async function cannon(port: number, requests: (i: number) => { method: 'GET' | '
       },
     ],
   });
-  if (result.non2xx > 0 && result.non2xx > result.requests.total * 0.01) {
-    throw new Error(`${result.non2xx} non-2xx answers on port ${port}`);
+  // Only successful answers count; a server that sheds load with 503 does not get credit for it.
+  const ok = result['2xx'] / result.duration;
+  if (result.non2xx > result.requests.total * 0.01) {
+    console.warn(`  (port ${port}: ${result.non2xx} of ${result.requests.total} answers were not 2xx)`);
   }
-  return result.requests.average;
+  return ok;
 }
 
 type Row = { name: string; ours: string; baseline: string; ratio: string; target: string; met: string };

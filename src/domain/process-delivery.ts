@@ -212,7 +212,8 @@ export function unexpectedFailure(
   roleIndex: number,
   profile: ProcessingProfile = DEFAULT_PROFILE,
 ): DeliveryDecision {
-  const role = body.billingunit.residentialunit.roles?.[roleIndex];
+  // Defensive: also for a stored body that is not what the schema promised.
+  const role = body?.billingunit?.residentialunit?.roles?.[roleIndex];
   const change = (role?.change ?? 'INSERT') as ChangeKind;
   const message = { key: profile.vendorKey, message: VENDOR[UNEXPECTED[change]] };
   return {

@@ -48,7 +48,8 @@ export interface AppOptions {
   requestTimeoutMs?: number;
 }
 
-const DEFAULT_PRESSURE = { maxEventLoopDelay: 1_000, maxEventLoopUtilization: 0.98 };
+// Only event-loop delay: a busy loop (high utilisation) at full load is not overload; a stalled one is.
+const DEFAULT_PRESSURE = { maxEventLoopDelay: 1_000 };
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const RETRY_AFTER_UNAVAILABLE_SECONDS = '5';

@@ -33,7 +33,10 @@ export type ProcessedDelivery = {
   id: string;
   status: DeliveryDecision['status'];
   receivedAt: Date;
+  /** The unexpected error that made it FAIL. */
   error?: unknown;
+  /** Why the one-statement write failed, when the delivery was then applied change by change. */
+  fastPathError?: unknown;
 };
 
 /** Raised inside the apply transaction; carries what is needed to record the failure after rollback. */
@@ -73,7 +76,8 @@ export async function processNextDelivery(
   } catch (error) {
     if (error instanceof ApplyFailure) return recordFailure(db, error, profile);
     if (!claimed || isTransient(error)) throw error;
-    return processChangeByChange(db, claimed, profile);
+    const processed = await processChangeByChange(db, claimed, profile);
+    return processed && { ...processed, fastPathError: error };
   }
 }
 
@@ -230,7 +234,8 @@ async function writeChange(
 }
 
 function firstSupportedRole(delivery: ClaimedDelivery, profile: ProcessingProfile): number {
-  const roles = delivery.body.billingunit.residentialunit.roles ?? [];
+  // Defensive: a stored body that is not what the schema promised must not stop the worker.
+  const roles = delivery.body?.billingunit?.residentialunit?.roles ?? [];
   return Math.max(
     0,
     roles.findIndex((role) => profile.supportedRoles.has(role.role)),

@@ -66,6 +66,12 @@ export class DeliveryWorker {
         const processed = await processNextDelivery(this.handle.db, profile);
         if (processed) {
           this.options.onProcessed?.(processed);
+          if (processed.fastPathError) {
+            logger.warn(
+              { err: processed.fastPathError, deliveryId: processed.id },
+              'one-statement write failed; applied change by change',
+            );
+          }
           if (processed.error) {
             logger.error({ err: processed.error, deliveryId: processed.id }, 'delivery failed unexpectedly');
           } else {

@@ -896,6 +896,8 @@ describe('asynchronous messages (spec 5.1–5.3) through POST E1 → poll E3', (
     const cases: {
       operation: 'INSERT' | 'UPDATE' | 'DELETE';
       state: State;
+      /** Delivered (successfully) before the trigger exists. */
+      setup?: LooseRole[];
       roles: LooseRole[];
       failing: [index: number, code: Code];
       afterwards: LooseRole[];
@@ -916,26 +918,28 @@ describe('asynchronous messages (spec 5.1–5.3) through POST E1 → poll E3', (
         ],
       },
       {
-        // the INSERT of BOOM is applied first and must be rolled back
+        // BOOM's role exists before; UPDATE is written as an UPDATE of the stored row
         operation: 'UPDATE',
         state: 'closed',
-        roles: [scor('INSERT', '2022-06-01', undefined, 'BOOM'), scor('UPDATE', '2022-06-01', '2022-12-31', 'BOOM')],
-        failing: [1, 'UPDATE_UNEXPECTED'],
-        afterwards: [scor('INSERT', '2022-06-01', '2022-12-31', PM2)],
-        partnersAfterwards: [MUSTERFRAU],
-        rolesAfterwards: [
-          { role: 'S-COR', from: '2018-05-01', to: '2022-05-31', partner: { pmnumber: PM1 } },
-          { role: 'S-COR', from: '2022-06-01', to: '2022-12-31', partner: { pmnumber: PM2 } },
-        ],
+        setup: [scor('INSERT', '2022-06-01', undefined, 'BOOM')],
+        roles: [scor('UPDATE', '2022-06-01', '2022-12-31', 'BOOM')],
+        failing: [0, 'UPDATE_UNEXPECTED'],
+        afterwards: [scor('DELETE', '2022-06-01', undefined, 'BOOM')],
+        partnersAfterwards: [BOOM],
+        rolesAfterwards: [{ role: 'S-COR', from: '2018-05-01', to: '2022-05-31', partner: { pmnumber: PM1 } }],
       },
       {
         operation: 'DELETE',
         state: 'closed',
-        roles: [scor('INSERT', '2022-06-01', '2022-12-31', 'BOOM'), scor('DELETE', '2022-06-01', undefined, 'BOOM')],
-        failing: [1, 'DELETE_UNEXPECTED'],
-        afterwards: [scor('UPDATE', '2018-05-01', '2022-04-30')],
-        partnersAfterwards: [MUSTERMANN],
-        rolesAfterwards: [{ role: 'S-COR', from: '2018-05-01', to: '2022-04-30', partner: { pmnumber: PM1 } }],
+        setup: [scor('INSERT', '2022-06-01', '2022-12-31', 'BOOM')],
+        roles: [scor('DELETE', '2022-06-01', undefined, 'BOOM')],
+        failing: [0, 'DELETE_UNEXPECTED'],
+        afterwards: [scor('UPDATE', '2022-06-01', '2023-06-30', 'BOOM')],
+        partnersAfterwards: [BOOM],
+        rolesAfterwards: [
+          { role: 'S-COR', from: '2018-05-01', to: '2022-05-31', partner: { pmnumber: PM1 } },
+          { role: 'S-COR', from: '2022-06-01', to: '2023-06-30', partner: { pmnumber: 'BOOM' } },
+        ],
       },
     ];
 
@@ -945,6 +949,10 @@ describe('asynchronous messages (spec 5.1–5.3) through POST E1 → poll E3', (
         const { db } = h.database.handle;
         const unit = freshUnit();
         await prepare(unit, c.state);
+        if (c.setup) {
+          const prepared = await deliver(h.app, AUTH, unit.bu, unit.ru, body(unit, c.setup, [BOOM]));
+          expect(prepared.status).toBe('SUCCESS');
+        }
         const row = c.operation === 'INSERT' ? 'NEW' : 'OLD';
         const trigger = `osr_test_boom_${c.operation.toLowerCase()}`;
         await sql

@@ -118,6 +118,10 @@ describe('use cases 1–3 end to end (POST → poll E3 → GET E2)', () => {
     expect(after.partners).toEqual(before.partners);
   });
 
+  it('applied each delivery with the one-statement write (no fallback to change-by-change)', () => {
+    expect(h.logs.matching('one-statement write failed')).toEqual([]);
+  });
+
   it('keeps every applied change in the append-only history, with delivery and credential', async () => {
     const { db } = h.database.handle;
     const history = await db.selectFrom('change_history').selectAll().orderBy('id').execute();

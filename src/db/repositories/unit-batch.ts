@@ -151,9 +151,10 @@ export async function storeOutcome(
       RETURNING pmnumber
     ), history AS (
       INSERT INTO change_history (residential_unit, delivery_id, credential, entity, change, before, after)
-      SELECT ${w.residentialUnitId}::bigint, ${deliveryId}::uuid, ${w.credential}, x.entity, x.change, x.before, x.after
-      FROM jsonb_to_recordset(${JSON.stringify(w.history)}::jsonb) WITH ORDINALITY AS x(entity text, change text, before jsonb, after jsonb, n bigint)
-      ORDER BY x.n
+      SELECT ${w.residentialUnitId}::bigint, ${deliveryId}::uuid, ${w.credential}, e.item->>'entity', e.item->>'change',
+             NULLIF(e.item->'before', 'null'::jsonb), NULLIF(e.item->'after', 'null'::jsonb)
+      FROM jsonb_array_elements(${JSON.stringify(w.history)}::jsonb) WITH ORDINALITY AS e(item, n)
+      ORDER BY e.n
       RETURNING id
     ), billing_unit AS (
       UPDATE billing_units SET pmnumber = ${w.billingUnitPmnumber}
