@@ -11,6 +11,7 @@ import type { DatabaseHandle } from '../db/connection.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { isMigrated } from '../db/migrate.js';
 import { findCredential } from '../db/repositories/credentials.js';
+import { createWorkerWaker } from '../db/repositories/deliveries.js';
 import { HTTP } from '../domain/messages.js';
 import type { ProcessingProfile } from '../domain/process-delivery.js';
 import { Metrics } from '../metrics.js';
@@ -189,7 +190,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const authenticator = new Authenticator((username) => findCredential(database.db, username));
   authenticator.prepare();
-  const context = { db: database.db, basePath, profile: options.profile, metrics };
+  const wakeWorkers = createWorkerWaker(database.db, (error) =>
+    logger.warn({ err: error }, 'could not wake the workers'),
+  );
+  const context = { db: database.db, basePath, profile: options.profile, metrics, wakeWorkers };
   await app.register(
     async (api) => {
       if (options.pressure !== false) {

@@ -22,9 +22,10 @@ export interface NewDelivery {
 }
 
 /**
- * Stores a PENDING delivery and wakes the workers, in one statement (one round trip, committed
- * before the 202 is sent). The advisory lock serialises acceptance per unit, so `seq` order is
- * commit order within a unit and a worker can never see a later delivery before an earlier one.
+ * Stores a PENDING delivery (committed before the 202 is sent). The advisory lock serialises
+ * acceptance per unit, so `seq` order is commit order within a unit and a worker can never see a
+ * later delivery before an earlier one. Waking the workers is separate (`wakeWorkers`): a NOTIFY
+ * inside every insert would serialise all commits on PostgreSQL's notification queue lock.
  */
 export async function insertDelivery(db: Kysely<Database>, delivery: NewDelivery): Promise<void> {
   const key = unitKey(delivery.billingUnit, delivery.residentialUnit);
@@ -33,8 +34,35 @@ export async function insertDelivery(db: Kysely<Database>, delivery: NewDelivery
     INSERT INTO deliveries (id, client_id, credential, billing_unit, residential_unit, unit_key, body)
     SELECT ${delivery.id}, ${delivery.clientId}, ${delivery.credential}, ${delivery.billingUnit},
            ${delivery.residentialUnit}, ${key}, ${JSON.stringify(delivery.body)}::jsonb
-    FROM unit_lock, (SELECT pg_notify(${DELIVERY_CHANNEL}, '')) AS wake
+    FROM unit_lock
   `.execute(db);
+}
+
+/**
+ * Wakes the workers with at most one NOTIFY in flight per process: requests that commit while
+ * one is being sent are covered by the next one. (Workers also poll, so a lost wake-up only
+ * delays processing by the poll interval.)
+ */
+export function createWorkerWaker(db: Kysely<Database>, onError: (error: unknown) => void = () => {}) {
+  let sending = false;
+  let again = false;
+  const send = async (): Promise<void> => {
+    sending = true;
+    try {
+      do {
+        again = false;
+        await sql`SELECT pg_notify(${DELIVERY_CHANNEL}, '')`.execute(db);
+      } while (again);
+    } catch (error) {
+      onError(error);
+    } finally {
+      sending = false;
+    }
+  };
+  return () => {
+    if (sending) again = true;
+    else void send();
+  };
 }
 
 export interface DeliveryResultRow {

@@ -9,4 +9,6 @@ export interface RouteContext {
   basePath: string;
   profile: ProcessingProfile;
   metrics: Metrics;
+  /** Wakes the workers after a delivery was stored. */
+  wakeWorkers: () => void;
 }

@@ -12,7 +12,7 @@ import type { RouteContext } from './context.js';
 
 /** E1: accept a data delivery (schema, OSR-1xxx), store it PENDING, answer 202 with its id. */
 export const submitDeliveryRoute =
-  ({ db, basePath, metrics }: RouteContext): FastifyPluginAsyncZod =>
+  ({ db, basePath, metrics, wakeWorkers }: RouteContext): FastifyPluginAsyncZod =>
   async (app) => {
     app.post(
       '/billingunits/:bu/residentialunits/:ru/on-site-roles',
@@ -43,6 +43,7 @@ export const submitDeliveryRoute =
           residentialUnit: ru,
           body: request.body,
         });
+        wakeWorkers();
         metrics.deliveriesAccepted.inc();
         return reply
           .code(202)
