@@ -7,13 +7,11 @@
 //   DATABASE_URL=postgres://… npx tsx scripts/crash-safety.ts [seconds]
 import { type ChildProcess, spawn } from 'node:child_process';
 import { isDeepStrictEqual } from 'node:util';
-import { hashPassword } from '../src/auth/password.js';
 import { openDatabase } from '../src/db/connection.js';
-import { migrateToLatest } from '../src/db/migrate.js';
-import { addBillingUnit, addClient, addCredential, addResidentialUnit } from '../src/db/repositories/admin.js';
 import { type DeliveryBody, deliveryBodySchema } from '../src/domain/delivery-schema.js';
 import { processDelivery } from '../src/domain/process-delivery.js';
 import type { TimelineRole } from '../src/domain/timeline.js';
+import { seedScriptDatabase } from './seed.js';
 
 const seconds = Number(process.argv[2] ?? 60);
 const databaseUrl = process.env.DATABASE_URL;
@@ -28,17 +26,7 @@ const random = (n: number) => Math.floor(Math.random() * n);
 // --- set-up ------------------------------------------------------------------------------
 const database = await openDatabase({ databaseUrl, dataDir: '' });
 const { db } = database;
-await migrateToLatest(db);
-await addClient(db, 'acme', undefined);
-await addBillingUnit(db, { mscnumber: BU, clientId: 'acme', contracts: ['S-COR'] });
-for (const ru of UNITS) await addResidentialUnit(db, { billingUnit: BU, mscnumber: ru });
-await addCredential(db, {
-  clientId: 'acme',
-  username: 'erp',
-  password: 'erp-password',
-  passwordHash: await hashPassword('erp-password'),
-  readOnly: false,
-});
+await seedScriptDatabase(db, UNITS);
 
 // --- processes -----------------------------------------------------------------------------
 const env = {

@@ -5,10 +5,8 @@
 //   DATABASE_URL=postgres://… npx tsx scripts/database-restart.ts
 import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { hashPassword } from '../src/auth/password.js';
 import { openDatabase } from '../src/db/connection.js';
-import { migrateToLatest } from '../src/db/migrate.js';
-import { addBillingUnit, addClient, addCredential, addResidentialUnit } from '../src/db/repositories/admin.js';
+import { seedScriptDatabase } from './seed.js';
 
 const databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) throw new Error('set DATABASE_URL to a fresh, empty database on the local PostgreSQL');
@@ -27,17 +25,7 @@ const base = `http://127.0.0.1:${port}/arge/on-site-roles/v1/billingunits/654321
 const auth = `Basic ${Buffer.from('erp:erp-password').toString('base64')}`;
 
 const setup = await openDatabase({ databaseUrl, dataDir: '' });
-await migrateToLatest(setup.db);
-await addClient(setup.db, 'acme', undefined);
-await addBillingUnit(setup.db, { mscnumber: '654321', clientId: 'acme', contracts: ['S-COR'] });
-await addResidentialUnit(setup.db, { billingUnit: '654321', mscnumber: '0001' });
-await addCredential(setup.db, {
-  clientId: 'acme',
-  username: 'erp',
-  password: 'erp-password',
-  passwordHash: await hashPassword('erp-password'),
-  readOnly: false,
-});
+await seedScriptDatabase(setup.db, ['0001']);
 await setup.close();
 
 const api = spawn(process.execPath, ['bin/osr.js', 'serve'], {

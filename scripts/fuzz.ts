@@ -1,15 +1,13 @@
 // Fuzzes E1–E3 with generated requests in batches (default 100,000), against DATABASE_URL
 // (a fresh, empty database: it is migrated and seeded here). Exits 1 on any violation.
 //   DATABASE_URL=postgres://… npx tsx scripts/fuzz.ts [count] [seed]
-import { hashPassword } from '../src/auth/password.js';
 import { openDatabase } from '../src/db/connection.js';
-import { migrateToLatest } from '../src/db/migrate.js';
-import { addBillingUnit, addClient, addCredential, addResidentialUnit } from '../src/db/repositories/admin.js';
 import { DEFAULT_PROFILE } from '../src/domain/process-delivery.js';
 import { buildApp } from '../src/http/app.js';
 import { createLogger } from '../src/logger.js';
 import { DeliveryWorker } from '../src/worker/worker.js';
 import { checkProcessedDeliveries, fuzzApp } from '../test/fuzz/run.js';
+import { seedScriptDatabase } from './seed.js';
 
 const count = Number(process.argv[2] ?? 100_000);
 const firstSeed = Number(process.argv[3] ?? Date.now() % 1_000_000);
@@ -17,17 +15,7 @@ const BATCH = 10_000;
 const BASE = '/arge/on-site-roles/v1';
 
 const database = await openDatabase({ databaseUrl: process.env.DATABASE_URL, dataDir: 'memory://' });
-await migrateToLatest(database.db);
-await addClient(database.db, 'acme', undefined);
-await addBillingUnit(database.db, { mscnumber: '654321', clientId: 'acme', contracts: ['S-COR'] });
-for (const ru of ['0001', '1234']) await addResidentialUnit(database.db, { billingUnit: '654321', mscnumber: ru });
-await addCredential(database.db, {
-  clientId: 'acme',
-  username: 'erp',
-  password: 'erp-password',
-  passwordHash: await hashPassword('erp-password'),
-  readOnly: false,
-});
+await seedScriptDatabase(database.db, ['0001', '1234']);
 const logger = createLogger('warn');
 const worker = new DeliveryWorker(database, { profile: DEFAULT_PROFILE, logger, pollIntervalMs: 200, loops: 2 });
 await worker.start();
