@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as initial from './0001_initial.js';
 import * as deliveryPurge from './0002_delivery_purge.js';
 import * as workerFunctions from './0003_worker_functions.js';
+import * as requestFunctions from './0004_request_functions.js';
 
 /** Every migration, in order. Names are stored in kysely_migration: never rename one. */
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_delivery_purge': deliveryPurge,
   '0003_worker_functions': workerFunctions,
+  '0004_request_functions': requestFunctions,
 };

@@ -6,6 +6,12 @@ export interface Principal {
   username: string;
   clientId: string;
   readOnly: boolean;
+  /**
+   * The stored hash the password was verified against. Every request statement re-checks the
+   * credential row against it (see migrations/0004), so a cached principal never outlives a
+   * revoke or rotate. Never logged.
+   */
+  passwordHash: string;
 }
 
 export interface StoredCredential {
@@ -17,7 +23,8 @@ export interface StoredCredential {
 }
 
 export type AuthOutcome =
-  | { ok: true; principal: Principal }
+  /** `remembered`: taken from memory, the credential row was not read. */
+  | { ok: true; principal: Principal; remembered: boolean }
   | { ok: false; reason: 'unauthorized' }
   | { ok: false; reason: 'throttled'; retryAfterSeconds: number };
 
@@ -26,12 +33,17 @@ const CACHE_TTL_MS = 60 * 1000;
 const CACHE_MAX = 10_000;
 
 /**
- * Basic-auth verification. The credential row is read on every request (a primary-key lookup),
- * so revoking or rotating takes effect at once; only the slow scrypt comparison is cached, keyed
- * by the stored hash and a digest of the offered password, so a changed hash never hits the cache.
+ * Basic-auth verification. A request whose username and password were verified in the last
+ * minute gets its principal from memory (no database read, no scrypt); the route's own statement
+ * then re-checks the credential row in the same round trip and calls `forget` + `authenticate`
+ * again when it no longer matches, so revoking or rotating still takes effect at once. Otherwise
+ * the credential row is read and the slow scrypt comparison runs (its result cached by stored
+ * hash and password digest, so a changed hash never hits the cache).
  */
 export class Authenticator {
   private readonly verified = new Map<string, number>();
+  /** username → the principal last verified for it, and a digest of the password that proved it. */
+  private readonly principals = new Map<string, { passwordDigest: string; principal: Principal; expires: number }>();
   private readonly perUsername = new FailureThrottle(10, FAILURE_WINDOW_MS);
   private readonly perAddress = new FailureThrottle(100, FAILURE_WINDOW_MS);
   private decoyHash: Promise<string> | undefined;
@@ -49,6 +61,12 @@ export class Authenticator {
     );
     if (retryAfterSeconds > 0) return { ok: false, reason: 'throttled', retryAfterSeconds };
 
+    const passwordDigest = digest(username, password);
+    const known = this.principals.get(username);
+    if (known && known.passwordDigest === passwordDigest && known.expires > now) {
+      return { ok: true, principal: known.principal, remembered: true };
+    }
+
     const credential = await this.findCredential(username);
     const valid =
       credential && !credential.revoked
@@ -60,20 +78,36 @@ export class Authenticator {
       this.perAddress.recordFailure(sourceAddress, now);
       return { ok: false, reason: 'unauthorized' };
     }
-    return {
-      ok: true,
-      principal: { username: credential.username, clientId: credential.clientId, readOnly: credential.readOnly },
+    const principal: Principal = {
+      username: credential.username,
+      clientId: credential.clientId,
+      readOnly: credential.readOnly,
+      passwordHash: credential.passwordHash,
     };
+    if (this.principals.size >= CACHE_MAX) this.principals.clear();
+    this.principals.set(username, { passwordDigest, principal, expires: now + CACHE_TTL_MS });
+    return { ok: true, principal, remembered: false };
+  }
+
+  /** Whether the credential row still is the one the principal was verified against. */
+  async isCurrent(principal: Principal): Promise<boolean> {
+    const row = await this.findCredential(principal.username);
+    return (
+      row !== undefined &&
+      !row.revoked &&
+      row.passwordHash === principal.passwordHash &&
+      row.clientId === principal.clientId &&
+      row.readOnly === principal.readOnly
+    );
+  }
+
+  /** Drops the remembered principal (its credential row changed): the next request reads the row. */
+  forget(username: string): void {
+    this.principals.delete(username);
   }
 
   private async verifyCached(credential: StoredCredential, password: string, now: number): Promise<boolean> {
-    const key = createHash('sha256')
-      .update(credential.username)
-      .update('\0')
-      .update(credential.passwordHash)
-      .update('\0')
-      .update(password)
-      .digest('base64');
+    const key = digest(credential.username, credential.passwordHash, password);
     const expires = this.verified.get(key);
     if (expires !== undefined && expires > now) return true;
     const valid = await verifyPassword(password, credential.passwordHash);
@@ -93,4 +127,11 @@ export class Authenticator {
     this.decoyHash ??= hashPassword(randomBytes(16).toString('hex'));
     return this.decoyHash;
   }
+}
+
+/** A one-way digest of the given parts, so that no password is kept in memory as such. */
+function digest(...parts: string[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part).update('\0');
+  return hash.digest('base64');
 }

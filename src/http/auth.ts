@@ -2,12 +2,18 @@ import basicAuth from '@fastify/basic-auth';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
+import type { Checked } from '../db/repositories/credentials.js';
 import { HTTP } from '../domain/messages.js';
-import { HttpError } from './errors.js';
+import { envelope, HttpError } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    /** False while the principal comes from memory and no statement has re-checked its row. */
+    credentialConfirmed: boolean;
+  }
+  interface FastifyInstance {
+    authenticator: Authenticator;
   }
 }
 
@@ -25,23 +31,36 @@ export async function registerAuth(
   { authenticator, requestsPerMinute }: { authenticator: Authenticator; requestsPerMinute: number },
 ): Promise<void> {
   scope.decorateRequest('principal', null);
+  scope.decorateRequest('credentialConfirmed', false);
+  scope.decorate('authenticator', authenticator);
   await scope.register(basicAuth, {
     authenticate: false,
     async validate(username, password, request) {
-      const outcome = await authenticator.authenticate(username, password, request.ip).catch((error: unknown) => {
-        // Not an authentication failure (e.g. the database is gone): keep the plugin from
-        // turning it into a 401.
-        throw new UnexpectedAuthError(error);
-      });
-      if (!outcome.ok) {
-        throw outcome.reason === 'throttled'
-          ? tooManyRequests(outcome.retryAfterSeconds)
-          : HttpError.of(401, HTTP.unauthorized, UNAUTHORIZED_HEADERS);
-      }
-      request.principal = outcome.principal;
+      const { principal, remembered } = await authenticateOrThrow(authenticator, username, password, request.ip);
+      request.principal = principal;
+      request.credentialConfirmed = !remembered;
     },
   });
   scope.addHook('onRequest', scope.basicAuth);
+  // A request refused before any statement ran (bad body, bad path) with a principal from memory:
+  // a credential revoked or rotated meanwhile must still get its 401, not the refusal.
+  scope.addHook('onSend', async (request, reply, payload) => {
+    const { principal } = request;
+    if (!principal || request.credentialConfirmed || reply.statusCode < 400 || reply.statusCode >= 500) return payload;
+    if ([401, 429].includes(reply.statusCode)) return payload;
+    // Unconfirmable (database gone): the refusal stands; it tells the caller nothing it may not know.
+    if (await authenticator.isCurrent(principal).catch(() => true)) return payload;
+    const { username, password } = basicCredentialsOf(request);
+    authenticator.forget(username);
+    try {
+      ({ principal: request.principal } = await authenticateOrThrow(authenticator, username, password, request.ip));
+      return payload;
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      reply.code(error.statusCode).headers(error.headers).type('application/json');
+      return JSON.stringify(envelope(error.lists));
+    }
+  });
   // Per-credential request rate, counted after authentication (its hook runs after the one above).
   await scope.register(rateLimit, {
     max: requestsPerMinute,
@@ -49,6 +68,61 @@ export async function registerAuth(
     keyGenerator: (request) => `credential:${request.principal?.username ?? request.ip}`,
     errorResponseBuilder: () => HttpError.of(429, HTTP.tooManyRequests),
   });
+}
+
+async function authenticateOrThrow(
+  authenticator: Authenticator,
+  username: string,
+  password: string,
+  sourceAddress: string,
+): Promise<{ principal: Principal; remembered: boolean }> {
+  const outcome = await authenticator.authenticate(username, password, sourceAddress).catch((error: unknown) => {
+    // Not an authentication failure (e.g. the database is gone): keep the plugin from turning
+    // it into a 401.
+    throw new UnexpectedAuthError(error);
+  });
+  if (!outcome.ok) {
+    throw outcome.reason === 'throttled'
+      ? tooManyRequests(outcome.retryAfterSeconds)
+      : HttpError.of(401, HTTP.unauthorized, UNAUTHORIZED_HEADERS);
+  }
+  return outcome;
+}
+
+/**
+ * Runs a route's statement, which re-checks the caller's credential row in the same round trip
+ * (the principal may come from the authenticator's memory). When the row changed since — revoked,
+ * rotated, made read-only — the remembered principal is dropped, the caller is authenticated
+ * again against the database (401/429 as usual, 403 for a write with a now read-only
+ * credential) and the statement runs once more; if the row changed yet again meanwhile, 401.
+ */
+export async function withCurrentCredential<T>(
+  request: FastifyRequest,
+  { write }: { write: boolean },
+  statement: (principal: Principal) => Promise<Checked<T>>,
+): Promise<T> {
+  const first = await statement(principalOf(request));
+  request.credentialConfirmed = true;
+  if (first.credentialCurrent) return first.value;
+  const { authenticator } = request.server;
+  const { username, password } = basicCredentialsOf(request);
+  authenticator.forget(username);
+  const { principal } = await authenticateOrThrow(authenticator, username, password, request.ip);
+  request.principal = principal;
+  if (write) await requireWriteAccess(request);
+  const second = await statement(principal);
+  if (second.credentialCurrent) return second.value;
+  authenticator.forget(username);
+  throw HttpError.of(401, HTTP.unauthorized, UNAUTHORIZED_HEADERS);
+}
+
+/** The Basic credentials of a request that already passed the auth hook (so they parse). */
+function basicCredentialsOf(request: FastifyRequest): { username: string; password: string } {
+  const encoded = /^basic\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) throw HttpError.of(401, HTTP.unauthorized, UNAUTHORIZED_HEADERS);
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
 export class UnexpectedAuthError extends Error {

@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { StoredCredential } from '../../auth/authenticator.js';
+import { type Kysely, sql } from 'kysely';
+import type { Principal, StoredCredential } from '../../auth/authenticator.js';
 import type { Database } from '../schema.js';
 
 export async function findCredential(db: Kysely<Database>, username: string): Promise<StoredCredential | undefined> {
@@ -18,3 +18,16 @@ export async function findCredential(db: Kysely<Database>, username: string): Pr
     }
   );
 }
+
+/**
+ * The first four arguments of every request function (migrations/0004): the principal's
+ * credential, re-checked in the same statement as the request's own work.
+ */
+export const credentialArguments = (principal: Principal) =>
+  sql`${principal.username}, ${principal.passwordHash}, ${principal.clientId}, ${principal.readOnly}`;
+
+/** A request statement's answer: nothing when the caller's credential changed since it was verified. */
+export type Checked<T> = { credentialCurrent: false } | { credentialCurrent: true; value: T };
+
+export const checked = <T>(credentialCurrent: boolean, value: () => T): Checked<T> =>
+  credentialCurrent ? { credentialCurrent, value: value() } : { credentialCurrent };

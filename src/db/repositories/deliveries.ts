@@ -1,13 +1,12 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Principal } from '../../auth/authenticator.js';
 import type { DeliveryBody } from '../../domain/delivery-schema.js';
 import type { DeliveryDecision } from '../../domain/process-delivery.js';
 import type { DeliveryStatus, PartnerMessage, PlainMessage, RoleMessage } from '../../domain/response-schema.js';
 import type { Database } from '../schema.js';
+import { type Checked, checked, credentialArguments } from './credentials.js';
 
 export const DELIVERY_CHANNEL = 'osr_delivery_pending';
-
-/** Lock namespace of acceptance (first key of the two-key advisory locks; 2 = applying). */
-const ACCEPT_LOCK = 1;
 
 /** The unit of ordering: the path pair exactly as the POST carried it. */
 export const unitKey = (billingUnit: string, residentialUnit: string) => `${billingUnit}/${residentialUnit}`;
@@ -22,20 +21,31 @@ export interface NewDelivery {
 }
 
 /**
- * Stores a PENDING delivery (committed before the 202 is sent). The advisory lock serialises
- * acceptance per unit, so `seq` order is commit order within a unit and a worker can never see a
- * later delivery before an earlier one. Waking the workers is separate (`wakeWorkers`): a NOTIFY
- * inside every insert would serialise all commits on PostgreSQL's notification queue lock.
+ * Stores a PENDING delivery (committed before the 202 is sent). The function takes a per-unit
+ * advisory lock, so `seq` order is commit order within a unit and a worker can never see a later
+ * delivery before an earlier one. Waking the workers is separate (`wakeWorkers`): a NOTIFY inside
+ * every insert would serialise all commits on PostgreSQL's notification queue lock.
  */
 export async function insertDelivery(db: Kysely<Database>, delivery: NewDelivery): Promise<void> {
-  const key = unitKey(delivery.billingUnit, delivery.residentialUnit);
   await sql`
-    WITH unit_lock AS (SELECT pg_advisory_xact_lock(${ACCEPT_LOCK}, hashtext(${key})))
-    INSERT INTO deliveries (id, client_id, credential, billing_unit, residential_unit, unit_key, body)
-    SELECT ${delivery.id}, ${delivery.clientId}, ${delivery.credential}, ${delivery.billingUnit},
-           ${delivery.residentialUnit}, ${key}, ${JSON.stringify(delivery.body)}::jsonb
-    FROM unit_lock
+    SELECT osr_insert_delivery(${delivery.id}::uuid, ${delivery.clientId}, ${delivery.credential},
+      ${delivery.billingUnit}, ${delivery.residentialUnit},
+      ${unitKey(delivery.billingUnit, delivery.residentialUnit)}, ${JSON.stringify(delivery.body)}::jsonb)
   `.execute(db);
+}
+
+/** E1: `insertDelivery` for the caller, in one statement with the re-check of its credential. */
+export async function acceptDelivery(
+  db: Kysely<Database>,
+  principal: Principal,
+  delivery: Omit<NewDelivery, 'clientId' | 'credential'>,
+): Promise<Checked<void>> {
+  const result = await sql<{ ok: boolean }>`
+    SELECT osr_accept(${credentialArguments(principal)}, ${delivery.id}::uuid, ${delivery.billingUnit},
+      ${delivery.residentialUnit}, ${unitKey(delivery.billingUnit, delivery.residentialUnit)},
+      ${JSON.stringify(delivery.body)}::jsonb) AS ok
+  `.execute(db);
+  return checked(result.rows[0]?.ok === true, () => undefined);
 }
 
 /**
@@ -75,28 +85,38 @@ export interface DeliveryResultRow {
   partnerMessages: PartnerMessage[] | null;
 }
 
-/** A delivery of this client POSTed under this `{bu}` (as sent), else undefined. */
+/** E3: a delivery of the caller's client POSTed under this `{bu}` (as sent), else undefined. */
 export async function findDeliveryResult(
   db: Kysely<Database>,
-  { id, clientId, billingUnit }: { id: string; clientId: string; billingUnit: string },
-): Promise<DeliveryResultRow | undefined> {
-  const row = await db
-    .selectFrom('deliveries')
-    .select(['id', 'status', 'received_at', 'processed_at', 'messages', 'role_messages', 'partner_messages'])
-    .where('id', '=', id)
-    .where('client_id', '=', clientId)
-    .where('billing_unit', '=', billingUnit)
-    .executeTakeFirst();
-  return (
-    row && {
-      id: row.id,
-      status: row.status,
-      receivedAt: row.received_at,
-      processedAt: row.processed_at,
-      messages: row.messages as PlainMessage[] | null,
-      roleMessages: row.role_messages as RoleMessage[] | null,
-      partnerMessages: row.partner_messages as PartnerMessage[] | null,
-    }
+  principal: Principal,
+  { id, billingUnit }: { id: string; billingUnit: string },
+): Promise<Checked<DeliveryResultRow | undefined>> {
+  const result = await sql<{
+    credential_ok: boolean;
+    id: string | null;
+    status: DeliveryStatus;
+    received_at: Date;
+    processed_at: Date | null;
+    messages: PlainMessage[] | null;
+    role_messages: RoleMessage[] | null;
+    partner_messages: PartnerMessage[] | null;
+  }>`
+    SELECT credential_ok, id, status, received_at, processed_at, messages, role_messages, partner_messages
+    FROM osr_delivery_result(${credentialArguments(principal)}, ${id}::uuid, ${billingUnit})
+  `.execute(db);
+  const row = result.rows[0];
+  return checked(row?.credential_ok === true, () =>
+    row?.id
+      ? {
+          id: row.id,
+          status: row.status,
+          receivedAt: row.received_at,
+          processedAt: row.processed_at,
+          messages: row.messages,
+          roleMessages: row.role_messages,
+          partnerMessages: row.partner_messages,
+        }
+      : undefined,
   );
 }
 

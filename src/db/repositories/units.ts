@@ -1,9 +1,11 @@
-import type { ExpressionBuilder, Kysely, Transaction } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql, type Transaction } from 'kysely';
+import type { Principal } from '../../auth/authenticator.js';
 import type { DeliveryPartner } from '../../domain/delivery-schema.js';
 import type { UnitState } from '../../domain/process-delivery.js';
 import type { StoredPartner } from '../../domain/response-schema.js';
 import type { TimelineRole } from '../../domain/timeline.js';
 import type { Database } from '../schema.js';
+import { type Checked, checked, credentialArguments } from './credentials.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -188,56 +190,41 @@ export type CurrentRolesLookup =
       partners: StoredPartner[];
     };
 
-/** E2: the unit's S-COR roles (sorted by `from`) and the partners they reference. */
+/** E2: the unit's roles of the given types (sorted by `from`) and the partners they reference. */
 export async function loadCurrentRoles(
   db: Db,
+  principal: Principal,
   {
-    clientId,
     billingUnit,
     residentialUnit,
     roleTypes,
   }: {
-    clientId: string;
     billingUnit: string;
     residentialUnit: string;
     roleTypes: readonly string[];
   },
-): Promise<CurrentRolesLookup> {
-  const unit = await db
-    .selectFrom('residential_units as ru')
-    .innerJoin('billing_units as bu', 'bu.mscnumber', 'ru.billing_unit')
-    .select(['ru.id', 'ru.pmnumber as ruPmnumber', 'bu.pmnumber as buPmnumber'])
-    .where('bu.mscnumber', '=', billingUnit)
-    .where('bu.client_id', '=', clientId)
-    .where('ru.mscnumber', '=', residentialUnit)
-    .executeTakeFirst();
-  if (!unit) return { found: false };
-  const roles = (await loadRoles(db, unit.id)).filter((role) => roleTypes.includes(role.role));
-  const referenced = [...new Set(roles.map((role) => role.pmnumber))];
-  const partnerRows =
-    referenced.length === 0
-      ? []
-      : await db
-          .selectFrom('partners')
-          .selectAll()
-          .where('residential_unit', '=', unit.id)
-          .where('pmnumber', 'in', referenced)
-          .orderBy('pmnumber')
-          .execute();
-  return {
-    found: true,
-    billingUnitPmnumber: unit.buPmnumber,
-    residentialUnitPmnumber: unit.ruPmnumber,
-    roles: roles.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0)),
-    partners: partnerRows.map((p) => ({
-      reference: { pmnumber: p.pmnumber },
-      name: p.name,
-      firstname: p.firstname,
-      additionalname: p.additionalname,
-      commercial: p.commercial as StoredPartner['commercial'],
-      email: p.email,
-      taxnumber: p.taxnumber,
-      phonenumbers: p.phonenumbers,
-    })),
-  };
+): Promise<Checked<CurrentRolesLookup>> {
+  const result = await sql<{
+    credential_ok: boolean;
+    found: boolean;
+    bu_pmnumber: string | null;
+    ru_pmnumber: string | null;
+    roles: TimelineRole[];
+    partners: PartnerRow[];
+  }>`
+    SELECT credential_ok, found, bu_pmnumber, ru_pmnumber, roles, partners
+    FROM osr_current_roles(${credentialArguments(principal)}, ${billingUnit}, ${residentialUnit},
+                           ${[...roleTypes]}::text[])
+  `.execute(db);
+  const row = result.rows[0];
+  return checked(row?.credential_ok === true, (): CurrentRolesLookup => {
+    if (!row?.found) return { found: false };
+    return {
+      found: true,
+      billingUnitPmnumber: row.bu_pmnumber,
+      residentialUnitPmnumber: row.ru_pmnumber,
+      roles: row.roles,
+      partners: row.partners.map(({ pmnumber, ...partner }) => ({ reference: { pmnumber }, ...partner })),
+    };
+  });
 }

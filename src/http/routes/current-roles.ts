@@ -4,7 +4,7 @@ import { loadCurrentRoles } from '../../db/repositories/units.js';
 import { BILLING_UNIT_FORMAT, OPEN_END, RESIDENTIAL_UNIT_FORMAT } from '../../domain/delivery-schema.js';
 import { VENDOR, type VendorMessage } from '../../domain/messages.js';
 import { currentRolesSchema } from '../../domain/response-schema.js';
-import { principalOf } from '../auth.js';
+import { withCurrentCredential } from '../auth.js';
 import { sendError } from '../errors.js';
 import { errorResponses } from '../openapi-examples.js';
 import type { RouteContext } from './context.js';
@@ -13,6 +13,7 @@ import type { RouteContext } from './context.js';
 export const currentRolesRoute =
   ({ db, profile }: RouteContext): FastifyPluginAsyncZod =>
   async (app) => {
+    const roleTypes = [...profile.supportedRoles];
     app.get(
       '/billingunits/:bu/residentialunits/:ru/on-site-roles',
       {
@@ -33,12 +34,9 @@ export const currentRolesRoute =
         ];
         if (formatProblems.length > 0) return sendError(reply, 400, { messages: formatProblems });
 
-        const unit = await loadCurrentRoles(db, {
-          clientId: principalOf(request).clientId,
-          billingUnit: bu,
-          residentialUnit: ru,
-          roleTypes: [...profile.supportedRoles],
-        });
+        const unit = await withCurrentCredential(request, { write: false }, (principal) =>
+          loadCurrentRoles(db, principal, { billingUnit: bu, residentialUnit: ru, roleTypes }),
+        );
         if (!unit.found) return sendError(reply, 404, { messages: [vendor('residentialUnitNotFound')] });
         if (unit.roles.length === 0) return sendError(reply, 404, { messages: [vendor('noRolesInUnit')] });
         return {

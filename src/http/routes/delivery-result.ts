@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { findDeliveryResult } from '../../db/repositories/deliveries.js';
 import { HTTP } from '../../domain/messages.js';
 import { deliveryResultSchema } from '../../domain/response-schema.js';
-import { principalOf } from '../auth.js';
+import { withCurrentCredential } from '../auth.js';
 import { sendError } from '../errors.js';
 import { errorResponses } from '../openapi-examples.js';
 import type { RouteContext } from './context.js';
@@ -29,11 +29,9 @@ export const deliveryResultRoute =
         const { bu, dataDeliveryId } = request.params;
         const notFound = () => sendError(reply, 404, { messages: [{ ...HTTP.deliveryNotFound }] });
         if (!UUID.test(dataDeliveryId)) return notFound();
-        const delivery = await findDeliveryResult(db, {
-          id: dataDeliveryId.toLowerCase(),
-          clientId: principalOf(request).clientId,
-          billingUnit: bu,
-        });
+        const delivery = await withCurrentCredential(request, { write: false }, (principal) =>
+          findDeliveryResult(db, principal, { id: dataDeliveryId.toLowerCase(), billingUnit: bu }),
+        );
         if (!delivery) return notFound();
         return {
           dataDeliveryId: delivery.id,

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { insertDelivery } from '../../db/repositories/deliveries.js';
+import { acceptDelivery } from '../../db/repositories/deliveries.js';
 import { deliveryBodySchema } from '../../domain/delivery-schema.js';
 import { acceptedSchema } from '../../domain/response-schema.js';
 import { checkDeliverySynchronously } from '../../domain/sync-checks.js';
-import { principalOf, requireWriteAccess } from '../auth.js';
+import { requireWriteAccess, withCurrentCredential } from '../auth.js';
 import { sendError } from '../errors.js';
 import { errorResponses } from '../openapi-examples.js';
 import type { RouteContext } from './context.js';
@@ -33,16 +33,10 @@ export const submitDeliveryRoute =
         if (rejected.roleMessages.length > 0 || rejected.partnerMessages.length > 0) {
           return sendError(reply, 400, rejected);
         }
-        const principal = principalOf(request);
         const id = randomUUID();
-        await insertDelivery(db, {
-          id,
-          clientId: principal.clientId,
-          credential: principal.username,
-          billingUnit: bu,
-          residentialUnit: ru,
-          body: request.body,
-        });
+        await withCurrentCredential(request, { write: true }, (principal) =>
+          acceptDelivery(db, principal, { id, billingUnit: bu, residentialUnit: ru, body: request.body }),
+        );
         wakeWorkers();
         metrics.deliveriesAccepted.inc();
         return reply

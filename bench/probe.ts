@@ -1,0 +1,178 @@
+// Focused load probe for profiling one endpoint (not the benchmark table; see bench/run.ts):
+//   npx tsx bench/probe.ts accept|e2|e3|bare-post|bare-get [seconds]
+// Starts the server (`PROBE_NODE_ARGS=--cpu-prof` to profile it) on a fresh database, loads one
+// endpoint with autocannon and prints req/s plus where the machine's CPU went (server process,
+// this process = load generator, everything else ≈ PostgreSQL).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { hashPassword } from '../src/auth/password.js';
+import { openDatabase } from '../src/db/connection.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { addCredential } from '../src/db/repositories/admin.js';
+import { importMasterData } from '../src/db/repositories/bulk-import.js';
+
+const endpoint = process.argv[2] ?? 'accept';
+const SECONDS = Number(process.argv[3] ?? 5);
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const BU = '654321';
+const AUTH = `Basic ${Buffer.from('bench:bench-password').toString('base64')}`;
+const UNITS = Array.from({ length: 2_000 }, (_, i) => String(i).padStart(4, '0'));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const dbName = `osr_probe_${Date.now()}`;
+const admin = new pg.Client({ connectionString: ADMIN_URL });
+await admin.connect();
+await admin.query(`CREATE DATABASE ${dbName}`);
+const url = new URL(ADMIN_URL);
+url.pathname = `/${dbName}`;
+const DATABASE_URL = url.toString();
+const handle = await openDatabase({ databaseUrl: DATABASE_URL, dataDir: '' });
+await migrateToLatest(handle.db);
+await importMasterData(handle.db, {
+  clients: new Map([['bench', { name: undefined }]]),
+  billingUnits: new Map([[BU, { clientId: 'bench', contracts: ['S-COR'] }]]),
+  residentialUnits: UNITS.map((mscnumber) => ({ billingUnit: BU, mscnumber })),
+});
+await addCredential(handle.db, {
+  clientId: 'bench',
+  username: 'bench',
+  password: 'bench-password',
+  passwordHash: await hashPassword('bench-password'),
+  readOnly: false,
+});
+const body = (ru: string) =>
+  JSON.stringify({
+    timestamp: '2022-05-16T10:17:17Z',
+    billingunit: {
+      reference: { pmnumber: '123456', mscnumber: BU },
+      residentialunit: {
+        reference: { pmnumber: `PM${ru}`, mscnumber: ru },
+        roles: [{ change: 'INSERT', role: 'S-COR', from: '2020-01-01', partner: { pmnumber: 'P0' } }],
+        partners: [
+          {
+            reference: { pmnumber: 'P0' },
+            name: 'Mustermann',
+            firstname: 'Max',
+            commercial: 'NON_COMMERCIAL',
+            phonenumbers: [{ number: '0176-55555555', type: 'MOBILE' }],
+          },
+        ],
+      },
+    },
+  });
+const bodies = UNITS.map(body);
+
+const port = 31_000 + Math.floor(Math.random() * 10_000);
+const bare = endpoint.startsWith('bare');
+const nodeArgs = (process.env.PROBE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const server: ChildProcess = spawn(
+  process.execPath,
+  [...nodeArgs, ...(bare ? ['--import', 'tsx', 'bench/bare-server.ts'] : ['bin/osr.js', 'serve'])],
+  {
+    env: {
+      ...process.env,
+      DATABASE_URL,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      OSR_RATE_LIMIT_PER_MINUTE: '100000000',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  },
+);
+for (let i = 0; ; i++) {
+  const probe = await fetch(`http://127.0.0.1:${port}${bare ? '/bare/x' : '/ready'}`).catch(() => undefined);
+  if (probe) break;
+  if (i > 300) throw new Error('server not ready');
+  await sleep(100);
+}
+
+// Results to read: one processed delivery per unit (E2 roles, E3 results).
+const base = `/arge/on-site-roles/v1/billingunits/${BU}`;
+const ids: string[] = [];
+if (!bare) {
+  for (const ru of UNITS.slice(0, 500)) {
+    const response = await fetch(`http://127.0.0.1:${port}${base}/residentialunits/${ru}/on-site-roles`, {
+      method: 'POST',
+      headers: { authorization: AUTH, 'content-type': 'application/json' },
+      body: bodies[Number(ru)],
+    });
+    ids.push(((await response.json()) as { dataDeliveryId: string }).dataDeliveryId);
+  }
+  while ((await handle.db.selectFrom('deliveries').where('status', '=', 'PENDING').select('id').execute()).length > 0) {
+    await sleep(100);
+  }
+} else {
+  const response = await fetch(`http://127.0.0.1:${port}/bare/${BU}/0000`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: bodies[0],
+  });
+  ids.push(((await response.json()) as { dataDeliveryId: string }).dataDeliveryId);
+}
+
+const ticks = () =>
+  readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]
+    ?.split(/\s+/)
+    .slice(1, 8)
+    .reduce((sum, n) => sum + Number(n), 0) ?? 0;
+const idle = () => Number(readFileSync('/proc/stat', 'utf8').split('\n')[0]?.split(/\s+/)[4] ?? 0);
+const procTicks = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return Number(fields[11]) + Number(fields[12]);
+};
+
+let i = 0;
+const next = (): { method: 'GET' | 'POST'; path: string; body?: string } => {
+  const n = i++;
+  const ru = UNITS[n % UNITS.length] as string;
+  switch (endpoint) {
+    case 'accept':
+      return { method: 'POST', path: `${base}/residentialunits/${ru}/on-site-roles`, body: bodies[n % UNITS.length] };
+    case 'e2':
+      return { method: 'GET', path: `${base}/residentialunits/${UNITS[n % 500]}/on-site-roles` };
+    case 'e3':
+      return { method: 'GET', path: `${base}/on-site-roles/data-delivery/${ids[n % ids.length]}` };
+    case 'bare-post':
+      return { method: 'POST', path: `/bare/${BU}/${ru}`, body: bodies[n % UNITS.length] };
+    default:
+      return { method: 'GET', path: `/bare/${ids[0]}` };
+  }
+};
+const [total0, idle0, server0, self0] = [ticks(), idle(), procTicks(server.pid as number), process.cpuUsage()];
+const result = await autocannon({
+  url: `http://127.0.0.1:${port}`,
+  connections: 32,
+  duration: SECONDS,
+  requests: [
+    {
+      setupRequest: (request) => {
+        const n = next();
+        return {
+          ...request,
+          method: n.method,
+          path: n.path,
+          headers: { authorization: AUTH, 'content-type': 'application/json' },
+          ...(n.body ? { body: n.body } : {}),
+        };
+      },
+    },
+  ],
+});
+const busy = ticks() - total0 - (idle() - idle0);
+const serverTicks = procTicks(server.pid as number) - server0;
+const self = process.cpuUsage(self0);
+const selfTicks = (self.user + self.system) / 10_000;
+const share = (t: number) => `${((100 * t) / busy).toFixed(0)} %`;
+console.log(
+  `${endpoint}: ${(result['2xx'] / result.duration).toFixed(0)} 2xx/s (${result.non2xx} other), ` +
+    `p50 ${result.latency.p50} ms; CPU busy ${((100 * busy) / (ticks() - total0)).toFixed(0)} %: ` +
+    `server ${share(serverTicks)}, load generator ${share(selfTicks)}, rest (PostgreSQL) ${share(busy - serverTicks - selfTicks)}`,
+);
+server.kill('SIGTERM');
+await new Promise((resolve) => server.once('exit', resolve));
+await handle.close();
+await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+await admin.end();
