@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { hashPassword } from '../src/auth/password.js';
 import { openDatabase } from '../src/db/connection.js';
@@ -69,7 +70,12 @@ const bare = endpoint.startsWith('bare');
 const nodeArgs = (process.env.PROBE_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const server: ChildProcess = spawn(
   process.execPath,
-  [...nodeArgs, ...(bare ? ['--import', 'tsx', 'bench/bare-server.ts'] : ['bin/osr.js', 'serve'])],
+  [
+    ...nodeArgs,
+    ...(bare
+      ? ['--import', 'tsx', 'bench/bare-server.ts']
+      : ['bin/osr.js', 'serve', ...(endpoint === 'accept' ? ['--no-worker'] : [])]),
+  ],
   {
     env: {
       ...process.env,
@@ -100,7 +106,10 @@ if (!bare) {
     });
     ids.push(((await response.json()) as { dataDeliveryId: string }).dataDeliveryId);
   }
-  while ((await handle.db.selectFrom('deliveries').where('status', '=', 'PENDING').select('id').execute()).length > 0) {
+  while (
+    endpoint !== 'accept' &&
+    (await handle.db.selectFrom('deliveries').where('status', '=', 'PENDING').select('id').execute()).length > 0
+  ) {
     await sleep(100);
   }
 } else {
@@ -141,10 +150,63 @@ const next = (): { method: 'GET' | 'POST'; path: string; body?: string } => {
       return { method: 'GET', path: `/bare/${ids[0]}` };
   }
 };
+if (endpoint === 'latency') {
+  // Open loop at a fixed rate (argv[4]); each POST polled on E3 every 10 ms until processed.
+  const rate = Number(process.argv[4] ?? 300);
+  const latencies: number[] = [];
+  const inFlight: Promise<void>[] = [];
+  const began = Date.now();
+  for (let sent = 0; Date.now() - began < SECONDS * 1000; sent++) {
+    const due = began + (sent * 1000) / rate;
+    if (due > Date.now()) await sleep(due - Date.now());
+    const ru = UNITS[500 + (sent % 1500)] as string;
+    inFlight.push(
+      (async () => {
+        const t0 = performance.now();
+        const posted = await fetch(`http://127.0.0.1:${port}${base}/residentialunits/${ru}/on-site-roles`, {
+          method: 'POST',
+          headers: { authorization: AUTH, 'content-type': 'application/json' },
+          body: bodies[Number(ru)],
+        });
+        const { dataDeliveryId } = (await posted.json()) as { dataDeliveryId: string };
+        for (;;) {
+          const result = await fetch(`http://127.0.0.1:${port}${base}/on-site-roles/data-delivery/${dataDeliveryId}`, {
+            headers: { authorization: AUTH },
+          });
+          if (((await result.json()) as { status: string }).status !== 'PENDING') break;
+          await sleep(10);
+        }
+        latencies.push(performance.now() - t0);
+      })(),
+    );
+  }
+  await Promise.all(inFlight);
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const q = (x: number) => sorted[Math.floor(x * (sorted.length - 1))]?.toFixed(1);
+  const firstSecond = latencies.slice(0, rate).sort((a, b) => a - b);
+  console.log(
+    `latency at ${rate}/s: n ${sorted.length}, p50 ${q(0.5)} ms, p90 ${q(0.9)}, p99 ${q(0.99)}, max ${q(1)}; ` +
+      `first second p50 ${firstSecond[Math.floor(firstSecond.length / 2)]?.toFixed(1)} ms`,
+  );
+  const waits = await sql<{ p50: number; p99: number }>`
+    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM processed_at - received_at)) * 1000 AS p50,
+           percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM processed_at - received_at)) * 1000 AS p99
+    FROM deliveries WHERE received_at > to_timestamp(${began / 1000})`.execute(handle.db);
+  console.log(
+    `  received → worker transaction start: p50 ${waits.rows[0]?.p50.toFixed(1)} ms, p99 ${waits.rows[0]?.p99.toFixed(1)} ms`,
+  );
+  server.kill('SIGTERM');
+  await new Promise((resolve) => server.once('exit', resolve));
+  await handle.close();
+  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await admin.end();
+  process.exit(0);
+}
+
 const [total0, idle0, server0, self0] = [ticks(), idle(), procTicks(server.pid as number), process.cpuUsage()];
 const result = await autocannon({
   url: `http://127.0.0.1:${port}`,
-  connections: 32,
+  connections: Number(process.env.PROBE_CONNECTIONS ?? 32),
   duration: SECONDS,
   requests: [
     {

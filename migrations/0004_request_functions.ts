@@ -17,6 +17,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
                        AND c.read_only = p_read_only AND c.revoked_at IS NULL)
     $$;
 
+    -- E1 stores a delivery per request. Its client is the verified credential's (a foreign key of
+    -- credentials) and clients are never deleted, so the per-insert foreign-key check (a lookup
+    -- and a row lock on the clients row, about a fifth of the insert's cost) buys nothing.
+    ALTER TABLE deliveries DROP CONSTRAINT deliveries_client_id_fkey;
+
     -- The per-unit advisory lock serialises acceptance, so seq order is commit order within a unit.
     CREATE FUNCTION osr_insert_delivery(p_id uuid, p_client text, p_credential text, p_billing_unit text,
                                         p_residential_unit text, p_unit_key text, p_body jsonb)

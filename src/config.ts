@@ -15,6 +15,8 @@ const envSchema = z.object({
   OSR_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
   OSR_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   OSR_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(1000),
+  OSR_WORKER_LOOPS: z.coerce.number().int().min(1).max(64).default(2),
+  OSR_WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(32),
 });
 
 export type Config = {
@@ -28,6 +30,10 @@ export type Config = {
   rateLimitPerMinute: number;
   dbPoolSize: number;
   pollIntervalMs: number;
+  /** Claim loops of a worker process (each holds one pool connection while it works). */
+  workerLoops: number;
+  /** Most deliveries one loop claims and stores per transaction. */
+  workerBatchSize: number;
 };
 
 export class ConfigError extends Error {}
@@ -52,5 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: e.OSR_RATE_LIMIT_PER_MINUTE,
     dbPoolSize: e.OSR_DB_POOL_SIZE,
     pollIntervalMs: e.OSR_POLL_INTERVAL_MS,
+    workerLoops: e.OSR_WORKER_LOOPS,
+    workerBatchSize: e.OSR_WORKER_BATCH_SIZE,
   };
 }

@@ -29,7 +29,7 @@ export async function serve(args: string[]): Promise<void> {
     profile: profileOf(config),
     requestsPerMinute: config.rateLimitPerMinute,
     metrics,
-    ...(worker ? { workerRunning: () => worker.running } : {}),
+    ...(worker ? { worker } : {}),
   });
   const shutdown = async () => {
     await app.close();
@@ -71,6 +71,8 @@ function startWorker(database: DatabaseHandle, config: Config, logger: Logger, m
     profile: profileOf(config),
     logger,
     pollIntervalMs: config.pollIntervalMs,
+    loops: config.workerLoops,
+    batchSize: config.workerBatchSize,
     onProcessed: (delivery) => metrics.recordProcessed(delivery.status, delivery.receivedAt),
   });
 }

@@ -29,8 +29,11 @@ export interface AppOptions {
   basePath: string;
   profile: ProcessingProfile;
   requestsPerMinute: number;
-  /** Reports whether the in-process worker runs (undefined: no worker expected). */
-  workerRunning?: () => boolean;
+  /**
+   * The in-process worker, if any: /ready reports whether it runs, and E1 wakes it directly
+   * (other processes' workers are woken by NOTIFY).
+   */
+  worker?: { readonly running: boolean; wake(): void };
   /** Shared with an in-process worker; created when absent. */
   metrics?: Metrics;
   /**
@@ -176,7 +179,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   );
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'UP' }));
   app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
-    const checks = { database: false, migrated: false, worker: options.workerRunning?.() ?? true };
+    const checks = { database: false, migrated: false, worker: options.worker?.running ?? true };
     try {
       await sql`SELECT 1`.execute(database.db);
       checks.database = true;
@@ -190,9 +193,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const authenticator = new Authenticator((username) => findCredential(database.db, username));
   authenticator.prepare();
-  const wakeWorkers = createWorkerWaker(database.db, (error) =>
+  const notifyWorkers = createWorkerWaker(database.db, (error) =>
     logger.warn({ err: error }, 'could not wake the workers'),
   );
+  let closing = false;
+  app.addHook('onClose', async () => {
+    closing = true; // the pool may be gone any moment: no more NOTIFYs
+  });
+  const wakeWorkers = () => {
+    options.worker?.wake();
+    if (!closing) notifyWorkers();
+  };
   const context = { db: database.db, basePath, profile: options.profile, metrics, wakeWorkers };
   await app.register(
     async (api) => {

@@ -3,9 +3,11 @@ import { isTransient } from '../db/errors.js';
 import { type ClaimedDelivery, lockPendingDelivery, storeDeliveryResult } from '../db/repositories/deliveries.js';
 import {
   type ClaimedWithState,
+  claimBatchWithState,
   claimNextWithState,
   type Outcome,
   storeOutcome,
+  storeOutcomes,
 } from '../db/repositories/unit-batch.js';
 import {
   appendHistory,
@@ -78,6 +80,54 @@ export async function processNextDelivery(
     if (!claimed || isTransient(error)) throw error;
     const processed = await processChangeByChange(db, claimed, profile);
     return processed && { ...processed, fastPathError: error };
+  }
+}
+
+export interface ProcessedBatch {
+  processed: ProcessedDelivery[];
+  /** Why the batch was rolled back and its deliveries were then processed one at a time. */
+  batchError?: unknown;
+}
+
+/**
+ * Processes up to `limit` eligible deliveries (of different units) in one transaction: one claim
+ * call, the pure rules for each, one store call. Any unexpected error rolls the whole batch back
+ * and the deliveries are processed one at a time instead (`processNextDelivery`, which attributes
+ * the error to its delivery); transient database errors leave them PENDING.
+ */
+export async function processNextBatch(
+  db: Kysely<Database>,
+  profile: ProcessingProfile,
+  limit: number,
+): Promise<ProcessedBatch> {
+  let claimed = 0;
+  try {
+    const processed = await db.transaction().execute(async (trx) => {
+      const batch = await claimBatchWithState(trx, limit);
+      claimed = batch.length;
+      const decided = batch.map((next) => ({ next, decision: decide(next, profile) }));
+      if (decided.length > 0) {
+        await storeOutcomes(
+          trx,
+          decided.map(({ next, decision }) => outcomeOf(next, decision)),
+        );
+      }
+      return decided.map(({ next, decision }) => ({
+        id: next.delivery.id,
+        status: decision.status,
+        receivedAt: next.delivery.receivedAt,
+      }));
+    });
+    return { processed };
+  } catch (error) {
+    if (claimed === 0 || isTransient(error) || (error instanceof ApplyFailure && isTransient(error.cause))) throw error;
+    const processed: ProcessedDelivery[] = [];
+    for (let i = 0; i < claimed; i++) {
+      const one = await processNextDelivery(db, profile);
+      if (!one) break;
+      processed.push(one);
+    }
+    return { processed, batchError: error instanceof ApplyFailure ? error.cause : error };
   }
 }
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { DatabaseHandle, Unlisten } from '../db/connection.js';
 import { DELIVERY_CHANNEL } from '../db/repositories/deliveries.js';
 import type { ProcessingProfile } from '../domain/process-delivery.js';
-import { type ProcessedDelivery, processNextDelivery } from './apply-delivery.js';
+import { type ProcessedDelivery, processNextBatch } from './apply-delivery.js';
 
 export interface WorkerOptions {
   profile: ProcessingProfile;
@@ -11,11 +11,15 @@ export interface WorkerOptions {
   pollIntervalMs: number;
   /** Concurrent claim loops in this process. */
   loops?: number;
+  /** Most deliveries (of different units) one loop claims and stores per transaction. */
+  batchSize?: number;
   /** Called after each processed delivery (metrics). */
   onProcessed?: (delivery: ProcessedDelivery) => void;
 }
 
 const ERROR_BACKOFF_MS = 1_000;
+/** Big enough to spread a commit over many deliveries, small enough to keep transactions short. */
+export const DEFAULT_BATCH_SIZE = 32;
 
 /**
  * Drains PENDING deliveries: woken by LISTEN/NOTIFY, with a polling fallback. Several loops and
@@ -54,7 +58,8 @@ export class DeliveryWorker {
     await this.unlisten?.();
   }
 
-  private wake(): void {
+  /** Claims at once instead of at the next poll (a delivery was stored, or it is time to stop). */
+  wake(): void {
     if (this.wakers.size === 0) this.pendingWake = true;
     for (const waker of this.wakers) waker();
   }
@@ -63,23 +68,29 @@ export class DeliveryWorker {
     const { logger, profile } = this.options;
     while (!this.stopping) {
       try {
-        const processed = await processNextDelivery(this.handle.db, profile);
-        if (processed) {
-          this.options.onProcessed?.(processed);
-          if (processed.fastPathError) {
+        const { processed, batchError } = await processNextBatch(
+          this.handle.db,
+          profile,
+          this.options.batchSize ?? DEFAULT_BATCH_SIZE,
+        );
+        if (batchError) {
+          logger.warn({ err: batchError }, 'batch rolled back; its deliveries were processed one at a time');
+        }
+        for (const delivery of processed) {
+          this.options.onProcessed?.(delivery);
+          if (delivery.fastPathError) {
             logger.warn(
-              { err: processed.fastPathError, deliveryId: processed.id },
+              { err: delivery.fastPathError, deliveryId: delivery.id },
               'one-statement write failed; applied change by change',
             );
           }
-          if (processed.error) {
-            logger.error({ err: processed.error, deliveryId: processed.id }, 'delivery failed unexpectedly');
+          if (delivery.error) {
+            logger.error({ err: delivery.error, deliveryId: delivery.id }, 'delivery failed unexpectedly');
           } else {
-            logger.debug({ deliveryId: processed.id, status: processed.status }, 'delivery processed');
+            logger.debug({ deliveryId: delivery.id, status: delivery.status }, 'delivery processed');
           }
-          continue;
         }
-        await this.idle(this.options.pollIntervalMs);
+        if (processed.length === 0) await this.idle(this.options.pollIntervalMs);
       } catch (error) {
         logger.error({ err: error }, 'worker could not process deliveries; retrying');
         await this.idle(ERROR_BACKOFF_MS);

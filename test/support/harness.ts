@@ -61,7 +61,7 @@ export async function startHarness({
     // the tests drive the app from its own event loop: that is not overload
     pressure: false,
     metrics,
-    ...(deliveryWorker ? { workerRunning: () => deliveryWorker.running } : {}),
+    ...(deliveryWorker ? { worker: deliveryWorker } : {}),
   });
   // Every request a test sends through app.inject: remember its personal data and password.
   const inject = app.inject.bind(app) as (options: InjectOptions) => Promise<LightMyRequestResponse>;

@@ -23,28 +23,38 @@ export interface ClaimedWithState {
   partners: Map<string, PartnerRow>;
 }
 
+type ClaimRow = {
+  id: string;
+  client_id: string;
+  credential: string;
+  billing_unit: string;
+  residential_unit: string;
+  body: DeliveryBody;
+  received_at: Date;
+  contracts: string[] | null;
+  bu_pmnumber: string | null;
+  ru_id: string | null;
+  ru_pmnumber: string | null;
+  roles: TimelineRole[];
+  partners: PartnerRow[];
+};
+
+const CLAIM_COLUMNS = sql.raw(
+  'id, client_id, credential, billing_unit, residential_unit, body, received_at, contracts, bu_pmnumber, ru_id, ru_pmnumber, roles, partners',
+);
+
 export async function claimNextWithState(trx: Transaction<Database>): Promise<ClaimedWithState | undefined> {
-  const result = await sql<{
-    id: string;
-    client_id: string;
-    credential: string;
-    billing_unit: string;
-    residential_unit: string;
-    body: DeliveryBody;
-    received_at: Date;
-    contracts: string[] | null;
-    bu_pmnumber: string | null;
-    ru_id: string | null;
-    ru_pmnumber: string | null;
-    roles: TimelineRole[];
-    partners: PartnerRow[];
-  }>`
-    SELECT id, client_id, credential, billing_unit, residential_unit, body, received_at, contracts, bu_pmnumber,
-           ru_id, ru_pmnumber, roles, partners
-    FROM osr_claim_next()
-  `.execute(trx);
-  const row = result.rows[0];
-  if (!row) return undefined;
+  const result = await sql<ClaimRow>`SELECT ${CLAIM_COLUMNS} FROM osr_claim_next()`.execute(trx);
+  return result.rows[0] && claimedWithState(result.rows[0]);
+}
+
+/** Up to `limit` deliveries of different units, each the oldest PENDING one of its unit, in order. */
+export async function claimBatchWithState(trx: Transaction<Database>, limit: number): Promise<ClaimedWithState[]> {
+  const result = await sql<ClaimRow>`SELECT ${CLAIM_COLUMNS} FROM osr_claim_batch(${limit}::integer)`.execute(trx);
+  return result.rows.map(claimedWithState);
+}
+
+function claimedWithState(row: ClaimRow): ClaimedWithState {
   return {
     delivery: {
       id: row.id,
@@ -80,30 +90,35 @@ export interface Outcome {
   };
 }
 
-const list = (items: unknown[]) => (items.length === 0 ? null : JSON.stringify(items));
+const list = (items: unknown[]) => (items.length === 0 ? null : items);
+
+/** The parameters of osr_store_outcome for one outcome, by name. */
+function storeArguments({ deliveryId, decision, writes }: Outcome) {
+  return {
+    delivery: deliveryId,
+    status: decision.status,
+    messages: list(decision.messages),
+    roleMessages: list(decision.roleMessages),
+    partnerMessages: list(decision.partnerMessages),
+    unit: writes?.residentialUnitId ?? null,
+    credential: writes?.credential ?? '',
+    deleted: writes?.roles.deleted ?? [],
+    updated: writes?.roles.updated ?? [],
+    inserted: writes?.roles.inserted ?? [],
+    partners: writes?.partners ?? [],
+    history: writes?.history ?? [],
+    billingUnit: writes?.billingUnit ?? '',
+    billingUnitPmnumber: writes?.billingUnitPmnumber ?? null,
+    unitPmnumber: writes?.residentialUnitPmnumber ?? null,
+  };
+}
 
 /** Writes roles, partners, history, unit references and the delivery's result in one statement. */
-export async function storeOutcome(
-  trx: Transaction<Database>,
-  { deliveryId, decision, writes }: Outcome,
-): Promise<void> {
-  const w = writes ?? {
-    residentialUnitId: null,
-    credential: '',
-    roles: { deleted: [], inserted: [], updated: [] },
-    partners: [],
-    history: [],
-    billingUnit: '',
-    billingUnitPmnumber: null,
-    residentialUnitPmnumber: null,
-  };
-  await sql`
-    SELECT osr_store_outcome(
-      ${deliveryId}::uuid, ${decision.status}, ${list(decision.messages)}::jsonb,
-      ${list(decision.roleMessages)}::jsonb, ${list(decision.partnerMessages)}::jsonb,
-      ${w.residentialUnitId}::bigint, ${w.credential}, ${JSON.stringify(w.roles.deleted)}::jsonb,
-      ${JSON.stringify(w.roles.updated)}::jsonb, ${JSON.stringify(w.roles.inserted)}::jsonb,
-      ${JSON.stringify(w.partners)}::jsonb, ${JSON.stringify(w.history)}::jsonb, ${w.billingUnit},
-      ${w.billingUnitPmnumber}, ${w.residentialUnitPmnumber})
-  `.execute(trx);
+export async function storeOutcome(trx: Transaction<Database>, outcome: Outcome): Promise<void> {
+  await storeOutcomes(trx, [outcome]);
+}
+
+/** `storeOutcome` for several deliveries (of different units), in order, in one statement. */
+export async function storeOutcomes(trx: Transaction<Database>, outcomes: Outcome[]): Promise<void> {
+  await sql`SELECT osr_store_outcomes(${JSON.stringify(outcomes.map(storeArguments))}::jsonb)`.execute(trx);
 }
