@@ -2,13 +2,13 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY src ./src
 COPY migrations ./migrations
 COPY examples ./examples
-COPY tsconfig.json ./
+# With the dev tools, `npm ci` compiles src/ into dist/ (its prepare script); then drop them.
+RUN npm ci --include=dev --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
 USER node
 EXPOSE 8080
 ENV HOST=0.0.0.0 PORT=8080

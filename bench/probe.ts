@@ -5,6 +5,7 @@
 // this process = load generator, everything else ≈ PostgreSQL).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -74,7 +75,7 @@ const server: ChildProcess = spawn(
     ...nodeArgs,
     ...(bare
       ? ['--import', 'tsx', 'bench/bare-server.ts']
-      : ['bin/osr.js', 'serve', ...(endpoint === 'accept' ? ['--no-worker'] : [])]),
+      : ['bin/osr.js', 'serve', ...(endpoint === 'accept' || process.env.PROBE_WORKER_PROCESS ? ['--no-worker'] : [])]),
   ],
   {
     env: {
@@ -94,6 +95,13 @@ for (let i = 0; ; i++) {
   await sleep(100);
 }
 
+const workerProcess = process.env.PROBE_WORKER_PROCESS
+  ? spawn(process.execPath, ['bin/osr.js', 'worker'], {
+      env: { ...process.env, DATABASE_URL, LOG_LEVEL: 'warn' },
+      stdio: 'ignore',
+    })
+  : undefined;
+process.on('exit', () => workerProcess?.kill('SIGKILL'));
 // Results to read: one processed delivery per unit (E2 roles, E3 results).
 const base = `/arge/on-site-roles/v1/billingunits/${BU}`;
 const ids: string[] = [];
@@ -151,6 +159,30 @@ const next = (): { method: 'GET' | 'POST'; path: string; body?: string } => {
   }
 };
 if (endpoint === 'latency') {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const call = (method: string, path: string, body?: string) =>
+    new Promise<string>((resolve, reject) => {
+      const request = http.request(
+        {
+          host: '127.0.0.1',
+          port,
+          method,
+          path,
+          agent,
+          headers: { authorization: AUTH, 'content-type': 'application/json' },
+        },
+        (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => {
+            text += chunk;
+          });
+          response.on('end', () => resolve(text));
+        },
+      );
+      request.on('error', reject);
+      request.end(body);
+    });
   // Open loop at a fixed rate (argv[4]); each POST polled on E3 every 10 ms until processed.
   const rate = Number(process.argv[4] ?? 300);
   const latencies: number[] = [];
@@ -163,17 +195,11 @@ if (endpoint === 'latency') {
     inFlight.push(
       (async () => {
         const t0 = performance.now();
-        const posted = await fetch(`http://127.0.0.1:${port}${base}/residentialunits/${ru}/on-site-roles`, {
-          method: 'POST',
-          headers: { authorization: AUTH, 'content-type': 'application/json' },
-          body: bodies[Number(ru)],
-        });
-        const { dataDeliveryId } = (await posted.json()) as { dataDeliveryId: string };
+        const posted = await call('POST', `${base}/residentialunits/${ru}/on-site-roles`, bodies[Number(ru)]);
+        const { dataDeliveryId } = JSON.parse(posted) as { dataDeliveryId: string };
         for (;;) {
-          const result = await fetch(`http://127.0.0.1:${port}${base}/on-site-roles/data-delivery/${dataDeliveryId}`, {
-            headers: { authorization: AUTH },
-          });
-          if (((await result.json()) as { status: string }).status !== 'PENDING') break;
+          const result = await call('GET', `${base}/on-site-roles/data-delivery/${dataDeliveryId}`);
+          if ((JSON.parse(result) as { status: string }).status !== 'PENDING') break;
           await sleep(10);
         }
         latencies.push(performance.now() - t0);

@@ -4,6 +4,7 @@
 // drain), rounds with BENCH_ROUNDS, seconds per round with BENCH_SECONDS.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -288,54 +289,83 @@ rows.push({
 await stop(ours.child);
 await stop(bare.child);
 
-// 3. Latency: POST → SUCCESS on E3 at half the accept capacity (open loop) -------------------------
+// 3. Latency: POST → SUCCESS on E3 at half the accept capacity (open loop). The API and one worker
+// process (the scale-out deployment: `osr serve --no-worker` + `osr worker`, one per core here);
+// the client is Node's http with keep-alive (fetch costs the shared CPUs several times more) and
+// polls E3 every 5 ms; the first 2 s warm up at the same rate and are not counted.
 await pgPool.query('TRUNCATE roles, partners, change_history');
 await pgPool.query('DELETE FROM deliveries');
-const served = start(['bin/osr.js', 'serve'], { OSR_POLL_INTERVAL_MS: '1000' });
+const served = start(['bin/osr.js', 'serve', '--no-worker'], { OSR_POLL_INTERVAL_MS: '1000' });
+const latencyWorker = start(['bin/osr.js', 'worker'], { OSR_POLL_INTERVAL_MS: '1000' });
 await ready(served.port, '/ready');
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+const call = (method: 'GET' | 'POST', path: string, body?: string) =>
+  new Promise<string>((resolve, reject) => {
+    const request = http.request(
+      {
+        host: '127.0.0.1',
+        port: served.port,
+        method,
+        path,
+        agent,
+        headers: { authorization: AUTH, 'content-type': 'application/json' },
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        response.on('end', () => resolve(text));
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
 const rate = acceptCapacity / 2;
+const WARM_UP_MS = 2_000;
 const latencies: number[] = [];
 const inFlight: Promise<void>[] = [];
 const began = Date.now();
 let sent = 0;
 const moveIns = units.map((ru) => JSON.stringify(chained(ru, 0)));
-while (Date.now() - began < SECONDS * 1000 && sent < units.length) {
+while (Date.now() - began < WARM_UP_MS + SECONDS * 1000 && sent < units.length) {
   const due = began + (sent * 1000) / rate;
   if (due > Date.now()) await sleep(due - Date.now());
   const ru = units[sent] as string;
   const body = moveIns[sent] as string;
+  const counted = Date.now() - began >= WARM_UP_MS;
   sent += 1;
   inFlight.push(
     (async () => {
       const t0 = performance.now();
-      const response = await fetch(
-        `http://127.0.0.1:${served.port}/arge/on-site-roles/v1/billingunits/${BU}/residentialunits/${ru}/on-site-roles`,
-        {
-          method: 'POST',
-          headers: { authorization: AUTH, 'content-type': 'application/json' },
-          body,
-        },
+      const posted = await call(
+        'POST',
+        `/arge/on-site-roles/v1/billingunits/${BU}/residentialunits/${ru}/on-site-roles`,
+        body,
       );
-      const { dataDeliveryId } = (await response.json()) as { dataDeliveryId: string };
-      // Poll as an ERP would (every 10 ms); give up after 10 s so the phase stays bounded.
+      const { dataDeliveryId } = JSON.parse(posted) as { dataDeliveryId: string };
+      // Poll as a (very eager) ERP would; give up after 10 s so the phase stays bounded.
       while (performance.now() - t0 < 10_000) {
-        const result = await fetch(
-          `http://127.0.0.1:${served.port}/arge/on-site-roles/v1/billingunits/${BU}/on-site-roles/data-delivery/${dataDeliveryId}`,
-          { headers: { authorization: AUTH } },
+        await sleep(5);
+        const result = await call(
+          'GET',
+          `/arge/on-site-roles/v1/billingunits/${BU}/on-site-roles/data-delivery/${dataDeliveryId}`,
         );
-        if (((await result.json()) as { status: string }).status !== 'PENDING') break;
-        await sleep(10);
+        if ((JSON.parse(result) as { status: string }).status !== 'PENDING') break;
       }
-      latencies.push(Math.min(performance.now() - t0, 10_000));
+      if (counted) latencies.push(Math.min(performance.now() - t0, 10_000));
     })(),
   );
 }
 await Promise.all(inFlight);
+agent.destroy();
 await stop(served.child);
+await stop(latencyWorker.child);
 latencies.sort((a, b) => a - b);
 const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] as number;
 rows.push({
-  name: `3 latency: POST → SUCCESS on E3 at ${fmt(rate)}/s, p50 / p99 ms`,
+  name: `3 latency: POST → SUCCESS on E3 at ${fmt(rate)}/s (API + 1 worker process), p50 / p99 ms`,
   ours: `${fmt(p(0.5), 1)} / ${fmt(p(0.99), 1)}`,
   baseline: '-',
   ratio: '-',

@@ -7,6 +7,7 @@ import { addBillingUnit, addClient, addCredential, addResidentialUnit } from '..
 import { insertDelivery } from '../db/repositories/deliveries.js';
 import type { Database } from '../db/schema.js';
 import { deliveryBodySchema } from '../domain/delivery-schema.js';
+import { projectFile } from '../project-files.js';
 
 export const DEMO = { client: 'demo', username: 'demo', billingUnit: '654321', residentialUnit: '0001' } as const;
 
@@ -27,7 +28,7 @@ export async function createDemoDataIfEmpty(db: Kysely<Database>, config: Config
   await addBillingUnit(db, { mscnumber: DEMO.billingUnit, clientId: DEMO.client, contracts: ['S-COR'] });
   await addResidentialUnit(db, { billingUnit: DEMO.billingUnit, mscnumber: DEMO.residentialUnit });
   const moveIn = deliveryBodySchema.parse(
-    JSON.parse(readFileSync(new URL('../../examples/use-case-0-move-in.json', import.meta.url), 'utf8')),
+    JSON.parse(readFileSync(projectFile('examples/use-case-0-move-in.json'), 'utf8')),
   );
   await insertDelivery(db, {
     id: randomUUID(),

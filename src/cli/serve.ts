@@ -21,7 +21,6 @@ export async function serve(args: string[]): Promise<void> {
   const demoPassword = await createDemoDataIfEmpty(database.db, config);
   const metrics = new Metrics(database.db);
   const worker = values['no-worker'] ? undefined : startWorker(database, config, logger, metrics);
-  await worker?.start();
   const app = await buildApp({
     database,
     logger,
@@ -40,9 +39,12 @@ export async function serve(args: string[]): Promise<void> {
   try {
     address = await app.listen({ port: config.port, host: config.host });
   } catch (error) {
-    await shutdown(); // e.g. the port is taken: do not leave the worker running
+    await shutdown(); // e.g. the port is taken
     throw error;
   }
+  // Started once listening: its first claims do not compete with building the app (with the
+  // embedded database every query runs on this thread). /ready says NOT_READY until then.
+  await worker?.start();
   logger.info(
     { address, database: database.kind, worker: Boolean(worker), basePath: config.basePath },
     'on-site-roles server listening',

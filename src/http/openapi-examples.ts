@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { HTTP, STANDARD, VENDOR } from '../domain/messages.js';
 import { errorEnvelopeSchema } from '../domain/response-schema.js';
+import { projectFile } from '../project-files.js';
 
 /**
  * Examples for the OpenAPI document: request bodies of the source document's use cases 1–3
@@ -8,8 +9,7 @@ import { errorEnvelopeSchema } from '../domain/response-schema.js';
  * data, not prose, so the document shows exactly what the server sends.
  */
 
-const example = (file: string) =>
-  JSON.parse(readFileSync(new URL(`../../examples/${file}`, import.meta.url), 'utf8')) as unknown;
+const example = (file: string) => JSON.parse(readFileSync(projectFile(`examples/${file}`), 'utf8')) as unknown;
 
 const envelope = (
   messages: unknown[] | null,
