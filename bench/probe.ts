@@ -120,6 +120,22 @@ if (!bare) {
   ) {
     await sleep(100);
   }
+  // PROBE_ROLES=n: give each of those units n roles (as after the benchmark's drain: 10).
+  const extra = Number(process.env.PROBE_ROLES ?? 1) - 1;
+  if (extra > 0) {
+    await sql`
+      INSERT INTO roles (residential_unit, role, from_date, to_date, partner_pmnumber)
+      SELECT ru.id, 'S-COR', make_date(2000 + k, 1, 1), make_date(2000 + k, 12, 31), 'PX' || k
+      FROM residential_units ru CROSS JOIN generate_series(1, ${extra}) AS k WHERE ru.mscnumber < '0500'`.execute(
+      handle.db,
+    );
+    await sql`
+      INSERT INTO partners (residential_unit, pmnumber, name, firstname, phonenumbers)
+      SELECT ru.id, 'PX' || k, 'Mustermann', 'Max', '[{"number": "0176-55555555", "type": "MOBILE"}]'::jsonb
+      FROM residential_units ru CROSS JOIN generate_series(1, ${extra}) AS k WHERE ru.mscnumber < '0500'`.execute(
+      handle.db,
+    );
+  }
 } else {
   const response = await fetch(`http://127.0.0.1:${port}/bare/${BU}/0000`, {
     method: 'POST',

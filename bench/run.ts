@@ -23,6 +23,7 @@ const UNITS = Math.round(5_000 * SCALE);
 const DRAIN = Math.round(50_000 * SCALE);
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const BU = '654321';
+const API = '/arge/on-site-roles/v1';
 const AUTH = `Basic ${Buffer.from('bench:bench-password').toString('base64')}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
@@ -108,9 +109,10 @@ function start(args: string[], env: Record<string, string> = {}): { child: Child
   return { child, port };
 }
 async function ready(port: number, path = '/health') {
-  for (let i = 0; i < 300; i++) {
+  // Every 20 ms: the embedded row measures time to ready with it.
+  for (let i = 0; i < 1_500; i++) {
     if ((await fetch(`http://127.0.0.1:${port}${path}`).catch(() => undefined))?.ok) return;
-    await sleep(100);
+    await sleep(20);
   }
   throw new Error(`port ${port} not ready`);
 }
@@ -289,88 +291,90 @@ rows.push({
 await stop(ours.child);
 await stop(bare.child);
 
-// 3. Latency: POST → SUCCESS on E3 at half the accept capacity (open loop). The API and one worker
-// process (the scale-out deployment: `osr serve --no-worker` + `osr worker`, one per core here);
-// the client is Node's http with keep-alive (fetch costs the shared CPUs several times more) and
-// polls E3 every 5 ms; the first 2 s warm up at the same rate and are not counted.
-await pgPool.query('TRUNCATE roles, partners, change_history');
-await pgPool.query('DELETE FROM deliveries');
-const served = start(['bin/osr.js', 'serve', '--no-worker'], { OSR_POLL_INTERVAL_MS: '1000' });
-const latencyWorker = start(['bin/osr.js', 'worker'], { OSR_POLL_INTERVAL_MS: '1000' });
-await ready(served.port, '/ready');
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-const call = (method: 'GET' | 'POST', path: string, body?: string) =>
-  new Promise<string>((resolve, reject) => {
-    const request = http.request(
-      {
-        host: '127.0.0.1',
-        port: served.port,
-        method,
-        path,
-        agent,
-        headers: { authorization: AUTH, 'content-type': 'application/json' },
-      },
-      (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        response.on('end', () => resolve(text));
-      },
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
-const rate = acceptCapacity / 2;
-const WARM_UP_MS = 2_000;
-const latencies: number[] = [];
-const inFlight: Promise<void>[] = [];
-const began = Date.now();
-let sent = 0;
-const moveIns = units.map((ru) => JSON.stringify(chained(ru, 0)));
-while (Date.now() - began < WARM_UP_MS + SECONDS * 1000 && sent < units.length) {
-  const due = began + (sent * 1000) / rate;
-  if (due > Date.now()) await sleep(due - Date.now());
-  const ru = units[sent] as string;
-  const body = moveIns[sent] as string;
-  const counted = Date.now() - began >= WARM_UP_MS;
-  sent += 1;
-  inFlight.push(
-    (async () => {
-      const t0 = performance.now();
-      const posted = await call(
-        'POST',
-        `/arge/on-site-roles/v1/billingunits/${BU}/residentialunits/${ru}/on-site-roles`,
-        body,
+// 3. Latency: POST → SUCCESS on E3 at half the accept capacity (open loop), and at a tenth of it
+// for context. The API and one worker process (the scale-out deployment: `osr serve --no-worker`
+// + `osr worker`, one per core here); the client is Node's http with keep-alive (fetch costs the
+// shared CPUs several times more) and polls E3 every 5 ms; the first 2 s warm up at the same rate
+// and are not counted.
+async function latencyAt(rate: number) {
+  await pgPool.query('TRUNCATE roles, partners, change_history');
+  await pgPool.query('DELETE FROM deliveries');
+  const served = start(['bin/osr.js', 'serve', '--no-worker'], { OSR_POLL_INTERVAL_MS: '1000' });
+  const worker = start(['bin/osr.js', 'worker'], { OSR_POLL_INTERVAL_MS: '1000' });
+  await ready(served.port, '/ready');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const call = (method: 'GET' | 'POST', path: string, body?: string) =>
+    new Promise<string>((resolve, reject) => {
+      const headers = { authorization: AUTH, 'content-type': 'application/json' };
+      const request = http.request(
+        { host: '127.0.0.1', port: served.port, method, path, agent, headers },
+        (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => {
+            text += chunk;
+          });
+          response.on('end', () => resolve(text));
+        },
       );
-      const { dataDeliveryId } = JSON.parse(posted) as { dataDeliveryId: string };
-      // Poll as a (very eager) ERP would; give up after 10 s so the phase stays bounded.
-      while (performance.now() - t0 < 10_000) {
-        await sleep(5);
-        const result = await call(
-          'GET',
-          `/arge/on-site-roles/v1/billingunits/${BU}/on-site-roles/data-delivery/${dataDeliveryId}`,
+      request.on('error', reject);
+      request.end(body);
+    });
+  const WARM_UP_MS = 2_000;
+  const latencies: number[] = [];
+  const inFlight: Promise<void>[] = [];
+  const began = Date.now();
+  let sent = 0;
+  while (Date.now() - began < WARM_UP_MS + SECONDS * 1000 && sent < units.length) {
+    const due = began + (sent * 1000) / rate;
+    if (due > Date.now()) await sleep(due - Date.now());
+    const ru = units[sent] as string;
+    const counted = Date.now() - began >= WARM_UP_MS;
+    sent += 1;
+    inFlight.push(
+      (async () => {
+        const t0 = performance.now();
+        const posted = await call(
+          'POST',
+          `${API}/billingunits/${BU}/residentialunits/${ru}/on-site-roles`,
+          acceptBodies[Number(ru)],
         );
-        if ((JSON.parse(result) as { status: string }).status !== 'PENDING') break;
-      }
-      if (counted) latencies.push(Math.min(performance.now() - t0, 10_000));
-    })(),
-  );
+        const { dataDeliveryId } = JSON.parse(posted) as { dataDeliveryId: string };
+        // Poll as a (very eager) ERP would; give up after 10 s so the phase stays bounded.
+        while (performance.now() - t0 < 10_000) {
+          await sleep(5);
+          const result = await call('GET', `${API}/billingunits/${BU}/on-site-roles/data-delivery/${dataDeliveryId}`);
+          if ((JSON.parse(result) as { status: string }).status !== 'PENDING') break;
+        }
+        if (counted) latencies.push(Math.min(performance.now() - t0, 10_000));
+      })(),
+    );
+  }
+  await Promise.all(inFlight);
+  agent.destroy();
+  await stop(served.child);
+  await stop(worker.child);
+  latencies.sort((a, b) => a - b);
+  const quantile = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] as number;
+  return { p50: quantile(0.5), p99: quantile(0.99) };
 }
-await Promise.all(inFlight);
-agent.destroy();
-await stop(served.child);
-await stop(latencyWorker.child);
-latencies.sort((a, b) => a - b);
-const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] as number;
+const half = await latencyAt(acceptCapacity / 2);
+const tenth = await latencyAt(acceptCapacity / 10);
 rows.push({
-  name: `3 latency: POST → SUCCESS on E3 at ${fmt(rate)}/s (API + 1 worker process), p50 / p99 ms`,
-  ours: `${fmt(p(0.5), 1)} / ${fmt(p(0.99), 1)}`,
+  name: `3 latency: POST → SUCCESS on E3 at ${fmt(acceptCapacity / 2)}/s (API + 1 worker process), p50 / p99 ms`,
+  ours: `${fmt(half.p50, 1)} / ${fmt(half.p99, 1)}`,
   baseline: '-',
   ratio: '-',
   target: 'p50 < 20, p99 < 100',
-  met: p(0.5) < 20 && p(0.99) < 100 ? 'yes' : 'no',
+  met: half.p50 < 20 && half.p99 < 100 ? 'yes' : 'no',
+});
+rows.push({
+  name: `  latency at a tenth of the accept capacity, ${fmt(acceptCapacity / 10)}/s, p50 / p99 ms`,
+  ours: `${fmt(tenth.p50, 1)} / ${fmt(tenth.p99, 1)}`,
+  baseline: '-',
+  ratio: '-',
+  target: 'context',
+  met: '-',
 });
 
 // 5. Embedded (PGlite) ------------------------------------------------------------------------------
