@@ -135,6 +135,7 @@ if (!bare) {
       FROM residential_units ru CROSS JOIN generate_series(1, ${extra}) AS k WHERE ru.mscnumber < '0500'`.execute(
       handle.db,
     );
+    await sql`UPDATE residential_units SET roles_document = osr_unit_document(id)`.execute(handle.db);
   }
 } else {
   const response = await fetch(`http://127.0.0.1:${port}/bare/${BU}/0000`, {

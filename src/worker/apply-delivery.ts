@@ -15,6 +15,7 @@ import {
   insertRole,
   loadUnitState,
   type PartnerRow,
+  refreshUnitDocument,
   storeUnitReferences,
   toPartnerRow,
   updateRoleEnd,
@@ -244,6 +245,7 @@ async function decideAndApply(
         billingUnitPmnumber: unit.reference.pmnumber,
         residentialUnitPmnumber: unit.residentialunit.reference.pmnumber,
       });
+      await refreshUnitDocument(trx, loaded.residentialUnitId);
     }
     return decision;
   } catch (error) {

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PROFILE } from '../../src/domain/process-delivery.js';
 import { processNextBatch } from '../../src/worker/apply-delivery.js';
-import { basic, getResult, type Harness, postDelivery, seed, startHarness } from '../support/harness.js';
+import { basic, getResult, getRoles, type Harness, postDelivery, seed, startHarness } from '../support/harness.js';
 import { delivery, MUSTERMANN, moveInMustermann } from '../support/use-cases.js';
 
 /**
@@ -183,5 +183,19 @@ describe('worker batches', () => {
     } finally {
       await sql`DROP TRIGGER IF EXISTS osr_test_batch_boom ON roles`.execute(db);
     }
+  });
+
+  it("leaves every unit's stored E2 document equal to one rebuilt from its roles and partners", async () => {
+    const { rows } = await sql<{ mscnumber: string; stored: string | null; rebuilt: string | null }>`
+      SELECT mscnumber, roles_document AS stored, osr_unit_document(id) AS rebuilt FROM residential_units ORDER BY 1
+    `.execute(h.database.handle.db);
+    expect(rows.filter((row) => row.stored !== null)).toHaveLength(UNITS.length);
+    for (const row of rows) expect(row.stored, row.mscnumber).toBe(row.rebuilt);
+    // and it is what E2 sends: valid JSON of the schema's roles and partners
+    const roles = (await getRoles(h.app, AUTH, BU, '0004')).json().billingunit.residentialunit;
+    expect(roles.roles).toEqual([
+      { role: 'S-COR', from: '2020-01-01', to: '9999-12-31', partner: { pmnumber: MUSTERMANN.reference.pmnumber } },
+    ]);
+    expect(roles.partners).toEqual([{ ...MUSTERMANN, additionalname: null, email: null, taxnumber: null }]);
   });
 });

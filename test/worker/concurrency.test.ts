@@ -49,6 +49,20 @@ describe.skipIf(Boolean(skipReason))('two worker processes on one database', () 
   });
 
   it('processes 200 deliveries over 10 units in per-unit acceptance order: all SUCCESS', async () => {
+    // Small batches (at most two units per transaction), and both processes running before the
+    // first delivery arrives, so that both always find work.
+    const env = {
+      DATABASE_URL: h.database.url as string,
+      LOG_LEVEL: 'debug',
+      OSR_POLL_INTERVAL_MS: '100',
+      OSR_WORKER_BATCH_SIZE: '2',
+    };
+    workers.push(startOsr(['worker'], env), startOsr(['worker'], env));
+    await waitFor(
+      async () => workers.every((worker) => worker.output().includes('on-site-roles worker running')),
+      30_000,
+      'both workers running',
+    );
     // Accepted round-robin across units, so both workers always find work in several units.
     for (let k = 0; k < DELIVERIES_PER_UNIT; k++) {
       for (const ru of UNITS) {
@@ -56,8 +70,6 @@ describe.skipIf(Boolean(skipReason))('two worker processes on one database', () 
         expect(response.statusCode).toBe(202);
       }
     }
-    const env = { DATABASE_URL: h.database.url as string, LOG_LEVEL: 'debug', OSR_POLL_INTERVAL_MS: '100' };
-    workers.push(startOsr(['worker'], env), startOsr(['worker'], env));
 
     const { db } = h.database.handle;
     const pending = async () =>

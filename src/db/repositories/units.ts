@@ -186,35 +186,25 @@ export type CurrentRolesLookup =
       found: true;
       billingUnitPmnumber: string | null;
       residentialUnitPmnumber: string | null;
-      roles: TimelineRole[];
-      partners: StoredPartner[];
+      /** The compact JSON text of E2's `roles` and `partners` members; null without roles. */
+      rolesDocument: string | null;
     };
 
-/** E2: the unit's roles of the given types (sorted by `from`) and the partners they reference. */
+/** E2: the unit's references and its ready document (migrations/0006). */
 export async function loadCurrentRoles(
   db: Db,
   principal: Principal,
-  {
-    billingUnit,
-    residentialUnit,
-    roleTypes,
-  }: {
-    billingUnit: string;
-    residentialUnit: string;
-    roleTypes: readonly string[];
-  },
+  { billingUnit, residentialUnit }: { billingUnit: string; residentialUnit: string },
 ): Promise<Checked<CurrentRolesLookup>> {
   const result = await sql<{
     credential_ok: boolean;
     found: boolean;
     bu_pmnumber: string | null;
     ru_pmnumber: string | null;
-    roles: TimelineRole[];
-    partners: PartnerRow[];
+    roles_document: string | null;
   }>`
-    SELECT credential_ok, found, bu_pmnumber, ru_pmnumber, roles, partners
-    FROM osr_current_roles(${credentialArguments(principal)}, ${billingUnit}, ${residentialUnit},
-                           ${[...roleTypes]}::text[])
+    SELECT credential_ok, found, bu_pmnumber, ru_pmnumber, roles_document
+    FROM osr_current_roles(${credentialArguments(principal)}, ${billingUnit}, ${residentialUnit})
   `.execute(db);
   const row = result.rows[0];
   return checked(row?.credential_ok === true, (): CurrentRolesLookup => {
@@ -223,8 +213,12 @@ export async function loadCurrentRoles(
       found: true,
       billingUnitPmnumber: row.bu_pmnumber,
       residentialUnitPmnumber: row.ru_pmnumber,
-      roles: row.roles,
-      partners: row.partners.map(({ pmnumber, ...partner }) => ({ reference: { pmnumber }, ...partner })),
+      rolesDocument: row.roles_document,
     };
   });
+}
+
+/** Rebuilds the unit's E2 document after its roles or partners changed (same transaction). */
+export async function refreshUnitDocument(trx: Transaction<Database>, residentialUnitId: string): Promise<void> {
+  await sql`SELECT osr_refresh_unit_document(${residentialUnitId}::bigint)`.execute(trx);
 }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { loadCurrentRoles } from '../../db/repositories/units.js';
-import { BILLING_UNIT_FORMAT, OPEN_END, RESIDENTIAL_UNIT_FORMAT } from '../../domain/delivery-schema.js';
+import { BILLING_UNIT_FORMAT, RESIDENTIAL_UNIT_FORMAT } from '../../domain/delivery-schema.js';
 import { VENDOR, type VendorMessage } from '../../domain/messages.js';
 import { currentRolesSchema } from '../../domain/response-schema.js';
 import { withCurrentCredential } from '../auth.js';
@@ -13,7 +13,6 @@ import type { RouteContext } from './context.js';
 export const currentRolesRoute =
   ({ db, profile }: RouteContext): FastifyPluginAsyncZod =>
   async (app) => {
-    const roleTypes = [...profile.supportedRoles];
     app.get(
       '/billingunits/:bu/residentialunits/:ru/on-site-roles',
       {
@@ -35,26 +34,19 @@ export const currentRolesRoute =
         if (formatProblems.length > 0) return sendError(reply, 400, { messages: formatProblems });
 
         const unit = await withCurrentCredential(request, { write: false }, (principal) =>
-          loadCurrentRoles(db, principal, { billingUnit: bu, residentialUnit: ru, roleTypes }),
+          loadCurrentRoles(db, principal, { billingUnit: bu, residentialUnit: ru }),
         );
         if (!unit.found) return sendError(reply, 404, { messages: [vendor('residentialUnitNotFound')] });
-        if (unit.roles.length === 0) return sendError(reply, 404, { messages: [vendor('noRolesInUnit')] });
-        return {
-          timestamp: new Date().toISOString(),
-          billingunit: {
-            reference: { pmnumber: unit.billingUnitPmnumber, mscnumber: bu },
-            residentialunit: {
-              reference: { pmnumber: unit.residentialUnitPmnumber, mscnumber: ru },
-              roles: unit.roles.map((role) => ({
-                role: role.role,
-                from: role.from,
-                to: role.to ?? OPEN_END,
-                partner: { pmnumber: role.pmnumber },
-              })),
-              partners: unit.partners,
-            },
-          },
-        };
+        if (unit.rolesDocument === null) return sendError(reply, 404, { messages: [vendor('noRolesInUnit')] });
+        // The stored document is already the JSON of `roles` and `partners` (currentRolesSchema's
+        // order): sent as it is, without parsing and re-serialising it per request. (A JSON string
+        // with a JSON content type is not serialised again; the cast says so to the type provider.)
+        const reference = (pmnumber: string | null, mscnumber: string) => JSON.stringify({ pmnumber, mscnumber });
+        const body =
+          `{"timestamp":${JSON.stringify(new Date().toISOString())},` +
+          `"billingunit":{"reference":${reference(unit.billingUnitPmnumber, bu)},` +
+          `"residentialunit":{"reference":${reference(unit.residentialUnitPmnumber, ru)},${unit.rolesDocument}}}}`;
+        return reply.type('application/json').send(body as never);
       },
     );
   };
