@@ -47,17 +47,23 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     END $$;
 
     -- E3. Always one row: the credential check, then the delivery's columns (NULL when not found).
+    -- Looked up by primary key alone, then checked: with a condition on client and billing unit
+    -- in the same WHERE, a planner without fresh statistics has picked the (client, billing unit)
+    -- index and scanned all of a client's deliveries per request.
     CREATE FUNCTION osr_delivery_result(p_username text, p_hash text, p_client text, p_read_only boolean, p_id uuid,
                                         p_billing_unit text)
     RETURNS TABLE (credential_ok boolean, id uuid, status text, received_at timestamptz, processed_at timestamptz,
                    messages jsonb, role_messages jsonb, partner_messages jsonb)
     LANGUAGE plpgsql STABLE AS $$
+    DECLARE
+      d deliveries%ROWTYPE;
     BEGIN
-      RETURN QUERY
-        SELECT osr_credential_current(p_username, p_hash, p_client, p_read_only), d.id, d.status, d.received_at,
-               d.processed_at, d.messages, d.role_messages, d.partner_messages
-        FROM (SELECT 1) AS one
-        LEFT JOIN deliveries d ON d.id = p_id AND d.client_id = p_client AND d.billing_unit = p_billing_unit;
+      SELECT * INTO d FROM deliveries WHERE deliveries.id = p_id;
+      IF d.client_id IS DISTINCT FROM p_client OR d.billing_unit IS DISTINCT FROM p_billing_unit THEN
+        d := NULL;
+      END IF;
+      RETURN QUERY SELECT osr_credential_current(p_username, p_hash, p_client, p_read_only), d.id, d.status,
+                          d.received_at, d.processed_at, d.messages, d.role_messages, d.partner_messages;
     END $$;
 
     -- E2. Always one row: the credential check, whether the unit is the client's, its references,

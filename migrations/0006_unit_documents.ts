@@ -19,10 +19,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     -- The unit's roles (by from, then type; the open end as 9999-12-31) and the partners they
     -- reference (by pmnumber), as the compact JSON text of the two E2 members, keys in the order
     -- of the E2 schema; NULL without roles.
+    -- PL/pgSQL, not SQL: its plan is cached per connection instead of made on every call.
     CREATE FUNCTION osr_unit_document(p_unit bigint)
     RETURNS text
-    LANGUAGE sql STABLE AS $$
-      SELECT '"roles":[' || roles || '],"partners":[' || coalesce(partners, '') || ']'
+    LANGUAGE plpgsql STABLE AS $$
+    BEGIN
+      RETURN (SELECT '"roles":[' || roles || '],"partners":[' || coalesce(partners, '') || ']'
       FROM (SELECT
               (SELECT string_agg('{"role":' || osr_json(r.role) || ',"from":' || osr_json(r.from_date)
                                  || ',"to":' || osr_json(coalesce(r.to_date, DATE '9999-12-31'))
@@ -44,14 +46,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
                FROM partners p
                WHERE p.residential_unit = p_unit
                  AND p.pmnumber IN (SELECT r.partner_pmnumber FROM roles r WHERE r.residential_unit = p_unit))
-                AS partners) AS parts
-    $$;
+                AS partners) AS parts);
+    END $$;
 
     CREATE FUNCTION osr_refresh_unit_document(p_unit bigint)
     RETURNS void
-    LANGUAGE sql AS $$
-      UPDATE residential_units SET roles_document = osr_unit_document(p_unit) WHERE id = p_unit
-    $$;
+    LANGUAGE plpgsql AS $$
+    BEGIN
+      UPDATE residential_units SET roles_document = osr_unit_document(p_unit) WHERE id = p_unit;
+    END $$;
 
     UPDATE residential_units ru SET roles_document = osr_unit_document(ru.id)
     WHERE EXISTS (SELECT 1 FROM roles r WHERE r.residential_unit = ru.id);
