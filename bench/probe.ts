@@ -8,42 +8,18 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
-import pg from 'pg';
-import { hashPassword } from '../src/auth/password.js';
-import { openDatabase } from '../src/db/connection.js';
-import { migrateToLatest } from '../src/db/migrate.js';
-import { addCredential } from '../src/db/repositories/admin.js';
-import { importMasterData } from '../src/db/repositories/bulk-import.js';
+import { BENCH, BENCH_AUTH, createBenchDatabase } from './database.js';
 
 const endpoint = process.argv[2] ?? 'accept';
 const SECONDS = Number(process.argv[3] ?? 5);
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const BU = '654321';
-const AUTH = `Basic ${Buffer.from('bench:bench-password').toString('base64')}`;
+const BU = BENCH.billingUnit;
+const AUTH = BENCH_AUTH;
 const UNITS = Array.from({ length: 2_000 }, (_, i) => String(i).padStart(4, '0'));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const dbName = `osr_probe_${Date.now()}`;
-const admin = new pg.Client({ connectionString: ADMIN_URL });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${dbName}`);
-const url = new URL(ADMIN_URL);
-url.pathname = `/${dbName}`;
-const DATABASE_URL = url.toString();
-const handle = await openDatabase({ databaseUrl: DATABASE_URL, dataDir: '' });
-await migrateToLatest(handle.db);
-await importMasterData(handle.db, {
-  clients: new Map([['bench', { name: undefined }]]),
-  billingUnits: new Map([[BU, { clientId: 'bench', contracts: ['S-COR'] }]]),
-  residentialUnits: UNITS.map((mscnumber) => ({ billingUnit: BU, mscnumber })),
-});
-await addCredential(handle.db, {
-  clientId: 'bench',
-  username: 'bench',
-  password: 'bench-password',
-  passwordHash: await hashPassword('bench-password'),
-  readOnly: false,
-});
+const database = await createBenchDatabase('osr_probe', UNITS);
+const { handle } = database;
+const DATABASE_URL = database.url;
 const body = (ru: string) =>
   JSON.stringify({
     timestamp: '2022-05-16T10:17:17Z',
@@ -240,9 +216,7 @@ if (endpoint === 'latency') {
   );
   server.kill('SIGTERM');
   await new Promise((resolve) => server.once('exit', resolve));
-  await handle.close();
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  await admin.end();
+  await database.drop();
   process.exit(0);
 }
 
@@ -278,6 +252,4 @@ console.log(
 );
 server.kill('SIGTERM');
 await new Promise((resolve) => server.once('exit', resolve));
-await handle.close();
-await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-await admin.end();
+await database.drop();

@@ -9,11 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { hashPassword } from '../src/auth/password.js';
-import { openDatabase } from '../src/db/connection.js';
-import { migrateToLatest } from '../src/db/migrate.js';
-import { addCredential } from '../src/db/repositories/admin.js';
-import { importMasterData } from '../src/db/repositories/bulk-import.js';
+import { BENCH, BENCH_AUTH, createBenchDatabase } from './database.js';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -21,37 +17,18 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = 32;
 const UNITS = Math.round(5_000 * SCALE);
 const DRAIN = Math.round(50_000 * SCALE);
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const BU = '654321';
+const BU = BENCH.billingUnit;
 const API = '/arge/on-site-roles/v1';
-const AUTH = `Basic ${Buffer.from('bench:bench-password').toString('base64')}`;
+const AUTH = BENCH_AUTH;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 const unitNumber = (i: number) => String(i % 10_000).padStart(4, '0');
 
 // --- database -----------------------------------------------------------------------------------
-const dbName = `osr_bench_${Date.now()}`;
-const admin = new pg.Client({ connectionString: ADMIN_URL });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${dbName}`);
-const url = new URL(ADMIN_URL);
-url.pathname = `/${dbName}`;
-const DATABASE_URL = url.toString();
-const handle = await openDatabase({ databaseUrl: DATABASE_URL, dataDir: '' });
-await migrateToLatest(handle.db);
 const units = Array.from({ length: UNITS }, (_, i) => unitNumber(i));
-await importMasterData(handle.db, {
-  clients: new Map([['bench', { name: undefined }]]),
-  billingUnits: new Map([[BU, { clientId: 'bench', contracts: ['S-COR'] }]]),
-  residentialUnits: units.map((mscnumber) => ({ billingUnit: BU, mscnumber })),
-});
-await addCredential(handle.db, {
-  clientId: 'bench',
-  username: 'bench',
-  password: 'bench-password',
-  passwordHash: await hashPassword('bench-password'),
-  readOnly: false,
-});
+const database = await createBenchDatabase('osr_bench', units);
+const { handle } = database;
+const DATABASE_URL = database.url;
 
 // --- bodies: use case 1 style deliveries, chained per unit so that each one succeeds ------------
 const partner = (pm: string) => ({
@@ -448,9 +425,7 @@ rows.push({
 
 // --- clean up and print ---------------------------------------------------------------------------
 await pgPool.end();
-await handle.close();
-await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-await admin.end();
+await database.drop();
 for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
 
 const header: Row = {

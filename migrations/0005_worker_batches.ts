@@ -3,11 +3,14 @@ import { type Kysely, sql } from 'kysely';
 /**
  * The worker claims and stores deliveries in batches: one claim call and one store call per
  * transaction for up to `p_limit` deliveries of different units, instead of two calls and a
- * commit per delivery. Per-unit order is the same rule as in osr_claim_next: only the oldest
- * PENDING delivery of a unit is eligible, so a batch never holds two deliveries of one unit.
+ * commit per delivery. Per-unit order is the same rule as in osr_claim_next (which this
+ * replaces; a single delivery is a batch of one): only the oldest PENDING delivery of a unit is
+ * eligible, so a batch never holds two deliveries of one unit.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
+    DROP FUNCTION osr_claim_next();
+
     CREATE FUNCTION osr_claim_batch(p_limit integer)
     RETURNS TABLE (id uuid, client_id text, credential text, billing_unit text, residential_unit text, body jsonb,
                    received_at timestamptz, contracts text[], bu_pmnumber text, ru_id bigint, ru_pmnumber text,

@@ -4,7 +4,6 @@ import { type ClaimedDelivery, lockPendingDelivery, storeDeliveryResult } from '
 import {
   type ClaimedWithState,
   claimBatchWithState,
-  claimNextWithState,
   type Outcome,
   storeOutcome,
   storeOutcomes,
@@ -60,7 +59,8 @@ class ApplyFailure extends Error {
  * unexpected error rolls everything back; the delivery is then redone change by change, so an
  * error that recurs is attributed to the role being applied and recorded as FAIL with the
  * "contact the support" message. A transient database error (connection lost, timeout,
- * serialisation) leaves it PENDING for the next attempt. Returns undefined when nothing waits.
+ * serialisation) leaves it PENDING for the next attempt. Returns undefined when nothing waits
+ * (or the next delivery's unit is busy in another transaction).
  */
 export async function processNextDelivery(
   db: Kysely<Database>,
@@ -69,7 +69,7 @@ export async function processNextDelivery(
   let claimed: ClaimedDelivery | undefined;
   try {
     return await db.transaction().execute(async (trx) => {
-      const next = await claimNextWithState(trx);
+      const [next] = await claimBatchWithState(trx, 1);
       if (!next) return undefined;
       claimed = next.delivery;
       const decision = decide(next, profile);

@@ -8,9 +8,10 @@ import type { ClaimedDelivery } from './deliveries.js';
 import type { PartnerRow } from './units.js';
 
 /**
- * The worker's fast path: one call claims the next delivery (per-unit order, SKIP LOCKED), locks
- * its unit and loads everything the rules need; one call writes the whole outcome. Both are
- * PL/pgSQL functions (migrations/0003) so that their plans are cached per connection.
+ * The worker's fast path: one call claims the next deliveries (per-unit order, SKIP LOCKED, at
+ * most one per unit), locks their units and loads everything the rules need; one call writes
+ * all outcomes. Both are PL/pgSQL functions (migrations/0003, 0005, 0006) so that their plans
+ * are cached per connection.
  */
 
 export interface ClaimedWithState {
@@ -42,11 +43,6 @@ type ClaimRow = {
 const CLAIM_COLUMNS = sql.raw(
   'id, client_id, credential, billing_unit, residential_unit, body, received_at, contracts, bu_pmnumber, ru_id, ru_pmnumber, roles, partners',
 );
-
-export async function claimNextWithState(trx: Transaction<Database>): Promise<ClaimedWithState | undefined> {
-  const result = await sql<ClaimRow>`SELECT ${CLAIM_COLUMNS} FROM osr_claim_next()`.execute(trx);
-  return result.rows[0] && claimedWithState(result.rows[0]);
-}
 
 /** Up to `limit` deliveries of different units, each the oldest PENDING one of its unit, in order. */
 export async function claimBatchWithState(trx: Transaction<Database>, limit: number): Promise<ClaimedWithState[]> {

@@ -1,0 +1,49 @@
+import pg from 'pg';
+import { hashPassword } from '../src/auth/password.js';
+import { type DatabaseHandle, openDatabase } from '../src/db/connection.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { addCredential } from '../src/db/repositories/admin.js';
+import { importMasterData } from '../src/db/repositories/bulk-import.js';
+
+export const BENCH = { client: 'bench', billingUnit: '654321', username: 'bench', password: 'bench-password' } as const;
+export const BENCH_AUTH = `Basic ${Buffer.from(`${BENCH.username}:${BENCH.password}`).toString('base64')}`;
+
+/**
+ * A fresh, migrated database on the local PostgreSQL for one benchmark or probe run: client
+ * `bench` with billing unit 654321, the given residential units and the credential `bench`.
+ */
+export async function createBenchDatabase(
+  prefix: string,
+  units: readonly string[],
+): Promise<{ url: string; handle: DatabaseHandle; drop(): Promise<void> }> {
+  const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `${prefix}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const handle = await openDatabase({ databaseUrl: url.toString(), dataDir: '' });
+  await migrateToLatest(handle.db);
+  await importMasterData(handle.db, {
+    clients: new Map([[BENCH.client, { name: undefined }]]),
+    billingUnits: new Map([[BENCH.billingUnit, { clientId: BENCH.client, contracts: ['S-COR'] }]]),
+    residentialUnits: units.map((mscnumber) => ({ billingUnit: BENCH.billingUnit, mscnumber })),
+  });
+  await addCredential(handle.db, {
+    clientId: BENCH.client,
+    username: BENCH.username,
+    password: BENCH.password,
+    passwordHash: await hashPassword(BENCH.password),
+    readOnly: false,
+  });
+  return {
+    url: url.toString(),
+    handle,
+    async drop() {
+      await handle.close();
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
