@@ -1,3 +1,4 @@
+import http from 'node:http';
 import pg from 'pg';
 import { hashPassword } from '../src/auth/password.js';
 import { type DatabaseHandle, openDatabase } from '../src/db/connection.js';
@@ -46,4 +47,27 @@ export async function createBenchDatabase(
       await admin.end();
     },
   };
+}
+
+/**
+ * A light HTTP client for the latency phases: Node's http with keep-alive (fetch costs the shared
+ * CPUs several times more), authenticated as `bench`; answers the response body.
+ */
+export function benchClient(port: number) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const headers = { authorization: BENCH_AUTH, 'content-type': 'application/json' };
+  const call = (method: 'GET' | 'POST', path: string, body?: string) =>
+    new Promise<string>((resolve, reject) => {
+      const request = http.request({ host: '127.0.0.1', port, method, path, agent, headers }, (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        response.on('end', () => resolve(text));
+      });
+      request.on('error', reject);
+      request.end(body);
+    });
+  return { call, close: () => agent.destroy() };
 }

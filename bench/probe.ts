@@ -5,10 +5,9 @@
 // this process = load generator, everything else ≈ PostgreSQL).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
-import { BENCH, BENCH_AUTH, createBenchDatabase } from './database.js';
+import { BENCH, BENCH_AUTH, benchClient, createBenchDatabase } from './database.js';
 
 const endpoint = process.argv[2] ?? 'accept';
 const SECONDS = Number(process.argv[3] ?? 5);
@@ -152,30 +151,7 @@ const next = (): { method: 'GET' | 'POST'; path: string; body?: string } => {
   }
 };
 if (endpoint === 'latency') {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const call = (method: string, path: string, body?: string) =>
-    new Promise<string>((resolve, reject) => {
-      const request = http.request(
-        {
-          host: '127.0.0.1',
-          port,
-          method,
-          path,
-          agent,
-          headers: { authorization: AUTH, 'content-type': 'application/json' },
-        },
-        (response) => {
-          let text = '';
-          response.setEncoding('utf8');
-          response.on('data', (chunk: string) => {
-            text += chunk;
-          });
-          response.on('end', () => resolve(text));
-        },
-      );
-      request.on('error', reject);
-      request.end(body);
-    });
+  const { call, close } = benchClient(port);
   // Open loop at a fixed rate (argv[4]); each POST polled on E3 every 10 ms until processed.
   const rate = Number(process.argv[4] ?? 300);
   const latencies: number[] = [];
@@ -200,6 +176,7 @@ if (endpoint === 'latency') {
     );
   }
   await Promise.all(inFlight);
+  close();
   const sorted = [...latencies].sort((a, b) => a - b);
   const q = (x: number) => sorted[Math.floor(x * (sorted.length - 1))]?.toFixed(1);
   const firstSecond = latencies.slice(0, rate).sort((a, b) => a - b);

@@ -4,12 +4,11 @@
 // drain), rounds with BENCH_ROUNDS, seconds per round with BENCH_SECONDS.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { BENCH, BENCH_AUTH, createBenchDatabase } from './database.js';
+import { BENCH, BENCH_AUTH, benchClient, createBenchDatabase } from './database.js';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -281,24 +280,7 @@ async function latencyAt(rate: number) {
   const served = start(['bin/osr.js', 'serve', '--no-worker'], { OSR_POLL_INTERVAL_MS: '1000' });
   const worker = start(['bin/osr.js', 'worker'], { OSR_POLL_INTERVAL_MS: '1000' });
   await ready(served.port, '/ready');
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  const call = (method: 'GET' | 'POST', path: string, body?: string) =>
-    new Promise<string>((resolve, reject) => {
-      const headers = { authorization: AUTH, 'content-type': 'application/json' };
-      const request = http.request(
-        { host: '127.0.0.1', port: served.port, method, path, agent, headers },
-        (response) => {
-          let text = '';
-          response.setEncoding('utf8');
-          response.on('data', (chunk: string) => {
-            text += chunk;
-          });
-          response.on('end', () => resolve(text));
-        },
-      );
-      request.on('error', reject);
-      request.end(body);
-    });
+  const { call, close } = benchClient(served.port);
   const WARM_UP_MS = 2_000;
   const latencies: number[] = [];
   const inFlight: Promise<void>[] = [];
@@ -331,7 +313,7 @@ async function latencyAt(rate: number) {
     );
   }
   await Promise.all(inFlight);
-  agent.destroy();
+  close();
   await stop(served.child);
   await stop(worker.child);
   latencies.sort((a, b) => a - b);

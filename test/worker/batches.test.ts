@@ -103,55 +103,20 @@ describe('worker batches', () => {
       const move = (pmnumber: string, from: string) => [
         { role: 'S-COR', change: 'INSERT', from, partner: { pmnumber } },
       ];
-      const good1 = await post(
-        '0003',
-        delivery(
-          [
-            {
-              role: 'S-COR',
-              change: 'UPDATE',
-              from: '2020-01-01',
-              to: '2020-12-31',
-              partner: { pmnumber: MUSTERMANN.reference.pmnumber },
-            },
-          ],
-          [MUSTERMANN],
-          { ru: '0003' },
-        ),
-      );
+      // Each unit's open role since 2020 ends with 2020; unit 0004 then moves BOOM in (its trigger raises).
+      const close2020 = {
+        role: 'S-COR',
+        change: 'UPDATE',
+        from: '2020-01-01',
+        to: '2020-12-31',
+        partner: { pmnumber: MUSTERMANN.reference.pmnumber },
+      };
+      const good1 = await post('0003', delivery([close2020], [MUSTERMANN], { ru: '0003' }));
       const bad = await post(
         '0004',
-        delivery(
-          [
-            {
-              role: 'S-COR',
-              change: 'UPDATE',
-              from: '2020-01-01',
-              to: '2020-12-31',
-              partner: { pmnumber: MUSTERMANN.reference.pmnumber },
-            },
-            ...move('BOOM', '2021-01-01'),
-          ],
-          [MUSTERMANN, boom],
-          { ru: '0004' },
-        ),
+        delivery([close2020, ...move('BOOM', '2021-01-01')], [MUSTERMANN, boom], { ru: '0004' }),
       );
-      const good2 = await post(
-        '0005',
-        delivery(
-          [
-            {
-              role: 'S-COR',
-              change: 'UPDATE',
-              from: '2020-01-01',
-              to: '2020-12-31',
-              partner: { pmnumber: MUSTERMANN.reference.pmnumber },
-            },
-          ],
-          [MUSTERMANN],
-          { ru: '0005' },
-        ),
-      );
+      const good2 = await post('0005', delivery([close2020], [MUSTERMANN], { ru: '0005' }));
 
       const batch = await processNextBatch(db, DEFAULT_PROFILE, 32);
       expect(String((batch.batchError as Error | undefined)?.message)).toContain('boom (batch test trigger)');
