@@ -1,10 +1,8 @@
 import http from 'node:http';
 import pg from 'pg';
-import { hashPassword } from '../src/auth/password.js';
 import { type DatabaseHandle, openDatabase } from '../src/db/connection.js';
 import { migrateToLatest } from '../src/db/migrate.js';
-import { addCredential } from '../src/db/repositories/admin.js';
-import { importMasterData } from '../src/db/repositories/bulk-import.js';
+import { seedMasterData } from '../src/db/repositories/master-data-seed.js';
 
 export const BENCH = { client: 'bench', billingUnit: '654321', username: 'bench', password: 'bench-password' } as const;
 export const BENCH_AUTH = `Basic ${Buffer.from(`${BENCH.username}:${BENCH.password}`).toString('base64')}`;
@@ -26,17 +24,9 @@ export async function createBenchDatabase(
   url.pathname = `/${name}`;
   const handle = await openDatabase({ databaseUrl: url.toString(), dataDir: '' });
   await migrateToLatest(handle.db);
-  await importMasterData(handle.db, {
-    clients: new Map([[BENCH.client, { name: undefined }]]),
-    billingUnits: new Map([[BENCH.billingUnit, { clientId: BENCH.client, contracts: ['S-COR'] }]]),
-    residentialUnits: units.map((mscnumber) => ({ billingUnit: BENCH.billingUnit, mscnumber })),
-  });
-  await addCredential(handle.db, {
-    clientId: BENCH.client,
-    username: BENCH.username,
-    password: BENCH.password,
-    passwordHash: await hashPassword(BENCH.password),
-    readOnly: false,
+  await seedMasterData(handle.db, {
+    clients: [{ id: BENCH.client, billingUnits: [{ mscnumber: BENCH.billingUnit, residentialUnits: units }] }],
+    credentials: [{ clientId: BENCH.client, username: BENCH.username, password: BENCH.password }],
   });
   return {
     url: url.toString(),

@@ -7,6 +7,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
+import { rerenderUnitDocuments } from '../src/db/repositories/unit-documents.js';
+import { DEFAULT_PROFILE } from '../src/domain/process-delivery.js';
 import { BENCH, BENCH_AUTH, benchClient, createBenchDatabase } from './database.js';
 
 const endpoint = process.argv[2] ?? 'accept';
@@ -110,7 +112,7 @@ if (!bare) {
       FROM residential_units ru CROSS JOIN generate_series(1, ${extra}) AS k WHERE ru.mscnumber < '0500'`.execute(
       handle.db,
     );
-    await sql`UPDATE residential_units SET roles_document = osr_unit_document(id)`.execute(handle.db);
+    await rerenderUnitDocuments(handle.db, DEFAULT_PROFILE.supportedRoles);
   }
 } else {
   const response = await fetch(`http://127.0.0.1:${port}/bare/${BU}/0000`, {

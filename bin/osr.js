@@ -21,7 +21,7 @@ function newestSource(dir) {
 function compiledIsCurrent() {
   try {
     const built = statSync(new URL('dist/.built', root)).mtimeMs;
-    return newestSource('src/') <= built && newestSource('migrations/') <= built;
+    return newestSource('src/') <= built;
   } catch {
     return false; // never built
   }

@@ -1,10 +1,14 @@
 import { existsSync } from 'node:fs';
 
 /**
- * A file of the project (e.g. `examples/use-case-1.json`), found both from the TypeScript sources
- * in src/ and from their compiled copy in dist/src/ (see bin/osr.js).
+ * The project's root (where package.json is), from the TypeScript sources in src/ as well as from
+ * their compiled copy in dist/src/ (see bin/osr.js).
  */
+const root = existsSync(new URL('../package.json', import.meta.url))
+  ? new URL('../', import.meta.url)
+  : new URL('../../', import.meta.url);
+
+/** A file or directory of the project, e.g. `examples/use-case-1.json` or `migrations/`. */
 export function projectFile(relative: string): URL {
-  const fromSource = new URL(`../${relative}`, import.meta.url);
-  return existsSync(fromSource) ? fromSource : new URL(`../../${relative}`, import.meta.url);
+  return new URL(relative, root);
 }

@@ -8,7 +8,7 @@ export interface Principal {
   readOnly: boolean;
   /**
    * The stored hash the password was verified against. Every request statement re-checks the
-   * credential row against it (see migrations/0004), so a cached principal never outlives a
+   * credential row against it (osr_credential_current), so a cached principal never outlives a
    * revoke or rotate. Never logged.
    */
   passwordHash: string;
@@ -20,6 +20,13 @@ export interface StoredCredential {
   passwordHash: string;
   readOnly: boolean;
   revoked: boolean;
+}
+
+/** Where credentials are read, and the database's own re-check of a principal's credential row. */
+export interface CredentialStore {
+  find(username: string): Promise<StoredCredential | undefined>;
+  /** Whether the row still is the one the principal was verified against (revoked, rotated, changed). */
+  isCurrent(principal: Principal): Promise<boolean>;
 }
 
 export type AuthOutcome =
@@ -49,7 +56,7 @@ export class Authenticator {
   private decoyHash: Promise<string> | undefined;
 
   constructor(
-    private readonly findCredential: (username: string) => Promise<StoredCredential | undefined>,
+    private readonly credentials: CredentialStore,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -67,7 +74,7 @@ export class Authenticator {
       return { ok: true, principal: known.principal, remembered: true };
     }
 
-    const credential = await this.findCredential(username);
+    const credential = await this.credentials.find(username);
     const valid =
       credential && !credential.revoked
         ? await this.verifyCached(credential, password, now)
@@ -90,15 +97,8 @@ export class Authenticator {
   }
 
   /** Whether the credential row still is the one the principal was verified against. */
-  async isCurrent(principal: Principal): Promise<boolean> {
-    const row = await this.findCredential(principal.username);
-    return (
-      row !== undefined &&
-      !row.revoked &&
-      row.passwordHash === principal.passwordHash &&
-      row.clientId === principal.clientId &&
-      row.readOnly === principal.readOnly
-    );
+  isCurrent(principal: Principal): Promise<boolean> {
+    return this.credentials.isCurrent(principal);
   }
 
   /** Drops the remembered principal (its credential row changed): the next request reads the row. */

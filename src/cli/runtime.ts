@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type Config, loadConfig } from '../config.js';
 import { type DatabaseHandle, openDatabase } from '../db/connection.js';
-import { migrateToLatest } from '../db/migrate.js';
+import { MigrationMismatchError, migrateToLatest } from '../db/migrate.js';
 import { UsageError } from './args.js';
 
 /**
@@ -18,7 +18,13 @@ export async function openMigratedDatabase(config: Config): Promise<DatabaseHand
       dataDir: config.dataDir,
       poolSize: config.dbPoolSize,
     });
-    await migrateToLatest(handle.db);
+    await migrateToLatest(handle.db).catch(async (error: unknown) => {
+      await handle.close();
+      if (error instanceof MigrationMismatchError && !config.databaseUrl) {
+        throw new MigrationMismatchError(`${error.message} (The embedded data directory here: ${resolve(config.dataDir)})`);
+      }
+      throw error;
+    });
     const close = handle.close.bind(handle);
     return {
       ...handle,

@@ -1,6 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 
-/** Kysely's view of the tables created in migrations/. */
+/** Kysely's view of the tables created in migrations/ (the functions: src/db/functions.ts). */
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
@@ -33,6 +33,8 @@ export interface ResidentialUnitsTable {
   billing_unit: string;
   mscnumber: string;
   pmnumber: string | null;
+  /** E2's `roles` and `partners` members as JSON text (src/domain/unit-document.ts); null without roles. */
+  roles_document: string | null;
   created_at: Generated<Date>;
 }
 
@@ -87,6 +89,13 @@ export interface ChangeHistoryTable {
   after: Json<unknown> | null;
 }
 
+/** Written by src/db/migrate.ts: the SHA-256 of every applied migration file. */
+export interface MigrationChecksumsTable {
+  name: string;
+  sha256: string;
+  applied_at: Generated<Date>;
+}
+
 export interface Database {
   clients: ClientsTable;
   credentials: CredentialsTable;
@@ -96,4 +105,5 @@ export interface Database {
   roles: RolesTable;
   partners: PartnersTable;
   change_history: ChangeHistoryTable;
+  osr_migration_checksums: MigrationChecksumsTable;
 }

@@ -1,15 +1,18 @@
-import {
-  BILLING_UNIT_FORMAT,
-  type DeliveryBody,
-  type DeliveryPartner,
-  type DeliveryRole,
-  normaliseTo,
-  RESIDENTIAL_UNIT_FORMAT,
-} from './delivery-schema.js';
+import { ownsBillingUnit } from './access.js';
+import { type DeliveryBody, type DeliveryPartner, type DeliveryRole, normaliseTo } from './delivery-schema.js';
 import { partnerMessage, roleMessage } from './echo.js';
-import { type KeyedMessage, STANDARD, VENDOR, type VendorMessage } from './messages.js';
+import { type KeyedMessage, keyedMessage, type MessageId } from './messages.js';
 import type { PartnerMessage, PlainMessage, RoleMessage } from './response-schema.js';
-import { APPLY, type ChangeKind, type Timeline, type TimelineRole } from './timeline.js';
+import { failedRoleChecks } from './role-checks.js';
+import {
+  APPLY,
+  type ChangeKind,
+  type ChangeOutcome,
+  sortTimeline,
+  type Timeline,
+  type TimelineRole,
+} from './timeline.js';
+import { unitPathFormatMessages } from './unit-path.js';
 
 /**
  * Asynchronous processing of one delivery (spec section 5), as a pure function: the unit's
@@ -29,16 +32,18 @@ export const DEFAULT_PROFILE: ProcessingProfile = {
 };
 
 export interface DeliveryInput {
+  /** The client whose credential POSTed the delivery. */
+  clientId: string;
   /** `{bu}` and `{ru}` exactly as the POST's path carried them. */
   billingUnitPath: string;
   residentialUnitPath: string;
   body: DeliveryBody;
 }
 
-/** What the worker loaded for the delivery's path and client. */
+/** What the worker loaded for the delivery's path. */
 export interface UnitState {
-  /** null: unknown, or not assigned to the delivering client (D5). */
-  billingUnit: { contracts: readonly string[] } | null;
+  /** The billing unit with the path's number, whoever owns it; null: unknown (D5 decides). */
+  billingUnit: { clientId: string; contracts: readonly string[] } | null;
   /** null: unknown or not part of the billing unit (D6). */
   residentialUnit: { roles: Timeline } | null;
 }
@@ -72,108 +77,89 @@ export class UnexpectedApplyError extends Error {
   }
 }
 
-const UNEXPECTED: Record<ChangeKind, VendorMessage> = {
-  INSERT: 'insertUnexpected',
-  UPDATE: 'updateUnexpected',
-  DELETE: 'deleteUnexpected',
+/** 5.1 D3–D6, after D1 and D2 (unit-path.ts): decided in this order, the first failure ends processing. */
+const DELIVERY_CHECKS: readonly { id: MessageId; failed: (input: DeliveryInput, state: UnitState) => boolean }[] = [
+  { id: 'D3', failed: ({ body, billingUnitPath }) => body.billingunit.reference.mscnumber !== billingUnitPath },
+  {
+    id: 'D4',
+    failed: ({ body, residentialUnitPath }) =>
+      body.billingunit.residentialunit.reference.mscnumber !== residentialUnitPath,
+  },
+  { id: 'D5', failed: ({ clientId }, { billingUnit }) => !ownsBillingUnit(billingUnit, clientId) },
+  { id: 'D6', failed: (_input, { residentialUnit }) => residentialUnit === null },
+];
+
+/** 5.3: the message for an unexpected failure while applying, by the change being applied. */
+const UNEXPECTED: Record<ChangeKind, MessageId> = {
+  INSERT: 'INSERT_UNEXPECTED',
+  UPDATE: 'UPDATE_UNEXPECTED',
+  DELETE: 'DELETE_UNEXPECTED',
 };
 
-const isBlank = (value: string | null | undefined) => value == null || value.trim() === '';
+const failed = (lists: Partial<Omit<DeliveryDecision, 'status' | 'changes'>>): DeliveryDecision => ({
+  status: 'FAIL',
+  messages: [],
+  roleMessages: [],
+  partnerMessages: [],
+  ...lists,
+  changes: [],
+});
 
 export function processDelivery(
   input: DeliveryInput,
   state: UnitState,
   profile: ProcessingProfile = DEFAULT_PROFILE,
 ): DeliveryDecision {
-  const vendor = (name: VendorMessage): KeyedMessage => ({ key: profile.vendorKey, message: VENDOR[name] });
-  const fail = (
-    messages: KeyedMessage[] = [],
-    roleMessages: RoleMessage[] = [],
-    partnerMessages: PartnerMessage[] = [],
-  ): DeliveryDecision => ({
-    status: 'FAIL',
-    messages,
-    roleMessages,
-    partnerMessages,
-    changes: [],
-  });
+  const say = (id: MessageId): KeyedMessage => keyedMessage(id, profile.vendorKey);
 
   // Step 1: D1–D6 in order; the first failure ends processing.
-  const body = input.body;
-  const deliveryCheck = [
-    [!BILLING_UNIT_FORMAT.test(input.billingUnitPath), vendor('billingUnitFormat')],
-    [!RESIDENTIAL_UNIT_FORMAT.test(input.residentialUnitPath), vendor('residentialUnitFormat')],
-    [body.billingunit.reference.mscnumber !== input.billingUnitPath, vendor('billingUnitMismatch')],
-    [
-      body.billingunit.residentialunit.reference.mscnumber !== input.residentialUnitPath,
-      vendor('residentialUnitMismatch'),
-    ],
-    [state.billingUnit === null, STANDARD.billingUnitUnknown],
-    [state.residentialUnit === null, STANDARD.residentialUnitUnknown],
-  ] as const;
-  for (const [failed, message] of deliveryCheck) {
-    if (failed) return fail([{ ...message }]);
-  }
+  const [formatProblem] = unitPathFormatMessages(input.billingUnitPath, input.residentialUnitPath, profile.vendorKey);
+  if (formatProblem) return failed({ messages: [formatProblem] });
+  const failedCheck = DELIVERY_CHECKS.find((check) => check.failed(input, state));
+  if (failedCheck) return failed({ messages: [say(failedCheck.id)] });
   const contracts = new Set(state.billingUnit?.contracts ?? []);
   const current = state.residentialUnit?.roles ?? [];
 
   // Step 2: D7, D8 and R1–R10 over all partners and roles; every failure is reported.
+  const { body } = input;
   const roles = body.billingunit.residentialunit.roles ?? [];
   const partners = body.billingunit.residentialunit.partners ?? [];
   const partnerByPmnumber = new Map<string, DeliveryPartner>();
   const partnerMessages: PartnerMessage[] = [];
   for (const partner of partners) {
     const pmnumber = partner.reference?.pmnumber;
-    if (pmnumber == null) {
-      partnerMessages.push(partnerMessage(partner, vendor('pmnumberMissing')));
-    } else if (partnerByPmnumber.has(pmnumber)) {
-      partnerMessages.push(partnerMessage(partner, vendor('partnerNotUnique')));
-    } else {
-      partnerByPmnumber.set(pmnumber, partner);
-    }
+    // README: a partner without pmnumber cannot be stored; it gets R4's text.
+    if (pmnumber == null) partnerMessages.push(partnerMessage(partner, say('R4')));
+    else if (partnerByPmnumber.has(pmnumber)) partnerMessages.push(partnerMessage(partner, say('D7')));
+    else partnerByPmnumber.set(pmnumber, partner);
   }
 
   const information: IndexedRoleMessage[] = []; // R1: reported, but not a failure
-  const roleFailures: IndexedRoleMessage[] = [];
   const supported: { role: DeliveryRole; index: number }[] = [];
   roles.forEach((role, index) => {
     if (profile.supportedRoles.has(role.role)) supported.push({ role, index });
-    else information.push({ index, message: roleMessage(role, vendor('roleNotSupported')) });
+    else information.push({ index, message: roleMessage(role, say('R1')) });
   });
-  const messages: KeyedMessage[] = supported.length === 0 ? [vendor('noSupportedRole')] : [];
+  const messages = supported.length === 0 ? [say('D8')] : [];
 
-  const earlierInserts: DeliveryRole[] = [];
-  for (const { role, index } of supported) {
-    const report = (message: KeyedMessage) => roleFailures.push({ index, message: roleMessage(role, message) });
-    const storesPartner = role.change === 'INSERT' || role.change === 'UPDATE';
-    const to = normaliseTo(role.to);
-    if (role.change == null) report(vendor('changeMissing'));
-    if (role.partner == null) report(vendor('partnerReferenceMissing'));
-    else if (role.partner.pmnumber == null) report(vendor('pmnumberMissing'));
-    if (role.from == null) report(vendor('fromMissing'));
-    if (storesPartner && role.from != null && to !== null && role.from >= to) {
-      report(vendor('fromNotBeforeTo'));
+  const roleFailures: IndexedRoleMessage[] = [];
+  supported.forEach(({ role, index }, position) => {
+    const pmnumber = role.partner?.pmnumber;
+    const context = {
+      partner: pmnumber == null ? undefined : partnerByPmnumber.get(pmnumber),
+      earlier: supported.slice(0, position).map((earlier) => earlier.role),
+      contracts,
+    };
+    for (const rule of failedRoleChecks(role, context)) {
+      roleFailures.push({ index, message: roleMessage(role, say(rule)) });
     }
-    const partner = role.partner?.pmnumber == null ? undefined : partnerByPmnumber.get(role.partner.pmnumber);
-    if (storesPartner && partner) {
-      if (isBlank(partner.name)) report(vendor('partnerNameMissing'));
-      if ((partner.commercial ?? 'NON_COMMERCIAL') === 'NON_COMMERCIAL' && isBlank(partner.firstname)) {
-        report(vendor('partnerFirstnameMissing'));
-      }
-    }
-    if (role.change === 'INSERT' && role.from != null) {
-      if (earlierInserts.some((earlier) => earlier.role === role.role && overlaps(earlier, role))) {
-        report(vendor('insertsOverlap'));
-      }
-      earlierInserts.push(role);
-    }
-    if (!contracts.has(role.role)) report(STANDARD.noContract);
-  }
+  });
   if (messages.length > 0 || partnerMessages.length > 0 || roleFailures.length > 0) {
-    return fail(messages, inRoleOrder(information, roleFailures), partnerMessages);
+    return failed({ messages, roleMessages: inRoleOrder(information, roleFailures), partnerMessages });
   }
 
-  // Step 3: apply in array order, each change seeing the ones before it.
+  // Step 3: apply in array order, each change seeing the ones before it; I1–I3, U1–U3, X1–X3
+  // are the rule tables of timeline.ts.
   let timelines = groupByType(current);
   const changes: AppliedChange[] = [];
   for (const { role, index } of supported) {
@@ -185,14 +171,15 @@ export function processDelivery(
       to: normaliseTo(role.to),
       pmnumber: role.partner?.pmnumber as string,
     };
-    let outcome: ReturnType<(typeof APPLY)[ChangeKind]>;
+    let outcome: ChangeOutcome;
     try {
       outcome = APPLY[change](timelines.get(role.role) ?? [], request);
     } catch (error) {
       throw new UnexpectedApplyError(index, error);
     }
     if (!outcome.ok) {
-      return fail([], inRoleOrder(information, [{ index, message: roleMessage(role, vendor(outcome.message)) }]));
+      const rejection = { index, message: roleMessage(role, say(outcome.rule)) };
+      return failed({ roleMessages: inRoleOrder(information, [rejection]) });
     }
     timelines = new Map(timelines).set(role.role, outcome.timeline);
     changes.push({
@@ -214,29 +201,15 @@ export function unexpectedFailure(
 ): DeliveryDecision {
   // Defensive: also for a stored body that is not what the schema promised.
   const role = body?.billingunit?.residentialunit?.roles?.[roleIndex];
-  const change = (role?.change ?? 'INSERT') as ChangeKind;
-  const message = { key: profile.vendorKey, message: VENDOR[UNEXPECTED[change]] };
-  return {
-    status: 'FAIL',
-    messages: role ? [] : [message],
-    roleMessages: role ? [roleMessage(role, message)] : [],
-    partnerMessages: [],
-    changes: [],
-  };
+  const message = keyedMessage(UNEXPECTED[(role?.change ?? 'INSERT') as ChangeKind], profile.vendorKey);
+  return role ? failed({ roleMessages: [roleMessage(role, message)] }) : failed({ messages: [message] });
 }
 
-/** Two periods overlap when each starts on or before the other's end (open end = never ends). */
-function overlaps(a: DeliveryRole, b: DeliveryRole): boolean {
-  const aTo = normaliseTo(a.to);
-  const bTo = normaliseTo(b.to);
-  return (aTo === null || (b.from as string) <= aTo) && (bTo === null || (a.from as string) <= bTo);
-}
-
+/** Each role type's timeline, sorted (the active role is the last). */
 function groupByType(roles: Timeline): Map<string, Timeline> {
   const grouped = new Map<string, TimelineRole[]>();
   for (const role of roles) grouped.set(role.role, [...(grouped.get(role.role) ?? []), role]);
-  for (const list of grouped.values()) list.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
-  return grouped;
+  return new Map([...grouped].map(([type, list]) => [type, sortTimeline(list)]));
 }
 
 interface IndexedRoleMessage {

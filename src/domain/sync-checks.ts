@@ -1,6 +1,6 @@
-import type { DeliveryBody } from './delivery-schema.js';
+import type { DeliveryBody, DeliveryPartner, DeliveryRole } from './delivery-schema.js';
 import { partnerMessage, roleMessage } from './echo.js';
-import { SYNC } from './messages.js';
+import { type StandardMessageId, standardMessage } from './messages.js';
 import type { PartnerMessage, RoleMessage } from './response-schema.js';
 
 /** WHATWG/HTML "valid e-mail address". */
@@ -25,34 +25,46 @@ export interface SyncCheckResult {
   partnerMessages: PartnerMessage[];
 }
 
+/** Section 4, per role, in this order. `delivered`: the pmnumbers of the delivery's partners. */
+const ROLE_CHECKS: readonly {
+  id: StandardMessageId;
+  failed: (role: DeliveryRole, delivered: ReadonlySet<string>) => boolean;
+}[] = [
+  {
+    // a role without partner or pmnumber is left to R3/R4
+    id: 'OSR-1001',
+    failed: (role, delivered) => role.partner?.pmnumber != null && !delivered.has(role.partner.pmnumber),
+  },
+  { id: 'OSR-1004', failed: (role) => BILLING_RECIPIENT_ROLES.has(role.role) && role.from == null },
+];
+
+/** Section 4, per partner, in this order. */
+const PARTNER_CHECKS: readonly { id: StandardMessageId; failed: (partner: DeliveryPartner) => boolean }[] = [
+  { id: 'OSR-1002', failed: (partner) => partner.email != null && !isValidEmail(partner.email) },
+  {
+    id: 'OSR-1003',
+    failed: (partner) => (partner.phonenumbers ?? []).some((phone) => !isValidPhoneNumber(phone.number)),
+  },
+];
+
 /** OSR-1001…1004 (spec section 4): every failure is reported, not only the first. */
 export function checkDeliverySynchronously(body: DeliveryBody): SyncCheckResult {
   const unit = body.billingunit.residentialunit;
   const roles = unit.roles ?? [];
   const partners = unit.partners ?? [];
-  const deliveredPartners = new Set(
+  const delivered = new Set(
     partners.map((partner) => partner.reference?.pmnumber).filter((pmnumber) => pmnumber != null),
   );
-
-  const roleMessages: RoleMessage[] = [];
-  for (const role of roles) {
-    const pmnumber = role.partner?.pmnumber;
-    if (pmnumber != null && !deliveredPartners.has(pmnumber)) {
-      roleMessages.push(roleMessage(role, SYNC.partnerNotInDelivery));
-    }
-    if (BILLING_RECIPIENT_ROLES.has(role.role) && role.from == null) {
-      roleMessages.push(roleMessage(role, SYNC.billingRecipientFromMissing));
-    }
-  }
-
-  const partnerMessages: PartnerMessage[] = [];
-  for (const partner of partners) {
-    if (partner.email != null && !isValidEmail(partner.email)) {
-      partnerMessages.push(partnerMessage(partner, SYNC.invalidEmail));
-    }
-    if ((partner.phonenumbers ?? []).some((phone) => !isValidPhoneNumber(phone.number))) {
-      partnerMessages.push(partnerMessage(partner, SYNC.invalidPhone));
-    }
-  }
-  return { roleMessages, partnerMessages };
+  return {
+    roleMessages: roles.flatMap((role) =>
+      ROLE_CHECKS.filter((check) => check.failed(role, delivered)).map((check) =>
+        roleMessage(role, standardMessage(check.id)),
+      ),
+    ),
+    partnerMessages: partners.flatMap((partner) =>
+      PARTNER_CHECKS.filter((check) => check.failed(partner)).map((check) =>
+        partnerMessage(partner, standardMessage(check.id)),
+      ),
+    ),
+  };
 }

@@ -1,5 +1,3 @@
-import type { VendorMessage } from './messages.js';
-
 /**
  * The S-COR timeline of one residential unit (spec 5.3): non-overlapping periods [from, to]
  * (`to` inclusive, null = open), gaps allowed, sorted by `from`. The active role is the one with
@@ -23,83 +21,95 @@ export interface RoleRequest {
   pmnumber: string;
 }
 
+/** The rules of 5.3 that reject a change; each names its message in the catalogue. */
+export type TimelineRule = 'I1' | 'I2' | 'I3' | 'U1' | 'U2' | 'U3' | 'X1' | 'X2' | 'X3';
+
 export type ChangeOutcome =
   | { ok: true; timeline: Timeline; before: TimelineRole | null; after: TimelineRole | null }
-  | { ok: false; message: VendorMessage };
+  | { ok: false; rule: TimelineRule };
 
 const byFrom = (a: TimelineRole, b: TimelineRole) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0);
 
-export const sortTimeline = (roles: readonly TimelineRole[]): Timeline => [...roles].sort(byFrom);
+/** The one order of a timeline: by `from` (roles of one type never share a `from`). */
+export const sortTimeline = (roles: readonly TimelineRole[]): TimelineRole[] => [...roles].sort(byFrom);
 
+/** The active role of a sorted timeline. */
 export const activeRole = (timeline: Timeline): TimelineRole | undefined => timeline.at(-1);
 
-const matches = (role: TimelineRole, request: RoleRequest) =>
-  role.role === request.role && role.from === request.from && role.pmnumber === request.pmnumber;
+/** What the rules of a change look at. */
+interface Situation {
+  request: RoleRequest;
+  active: TimelineRole | undefined;
+  /** The role the request names (same type, `from` and pmnumber), if there is one. */
+  match: TimelineRole | undefined;
+}
 
-const rejected = (message: VendorMessage): ChangeOutcome => ({ ok: false, message });
+interface TimelineCheck {
+  id: TimelineRule;
+  failed: (situation: Situation) => boolean;
+}
 
-/** INSERT, decided in the order I1, I2, I3; otherwise N becomes the active role. */
+/** INSERT (new role N), decided in this order; otherwise N becomes the active role. */
+const INSERT_CHECKS: readonly TimelineCheck[] = [
+  { id: 'I1', failed: ({ request, active }) => active !== undefined && request.from < active.from },
+  { id: 'I2', failed: ({ active }) => active !== undefined && active.to === null },
+  { id: 'I3', failed: ({ request, active }) => active?.to != null && request.from <= active.to },
+];
+
+// UPDATE and DELETE apply to the matching role when it is the active one; otherwise the first
+// of these conditions, in this order, names the rejection.
+const matchIsNotActive = ({ match, active }: Situation) => match !== undefined && match !== active;
+const activeHasOtherFrom = ({ match, active, request }: Situation) =>
+  match === undefined && active?.pmnumber === request.pmnumber;
+const noMatch = ({ match }: Situation) => match === undefined;
+
+/** UPDATE (request U): only the active role can change its `to`. */
+const UPDATE_CHECKS: readonly TimelineCheck[] = [
+  { id: 'U3', failed: matchIsNotActive },
+  { id: 'U2', failed: activeHasOtherFrom },
+  { id: 'U1', failed: noMatch },
+];
+
+/** DELETE (request X, `to` ignored): only the active role can be removed. */
+const DELETE_CHECKS: readonly TimelineCheck[] = [
+  { id: 'X3', failed: matchIsNotActive },
+  { id: 'X2', failed: activeHasOtherFrom },
+  { id: 'X1', failed: noMatch },
+];
+
+function situationOf(timeline: Timeline, request: RoleRequest): Situation {
+  const match = timeline.find(
+    (role) => role.role === request.role && role.from === request.from && role.pmnumber === request.pmnumber,
+  );
+  return { request, active: activeRole(timeline), match };
+}
+
+const firstFailed = (checks: readonly TimelineCheck[], situation: Situation) =>
+  checks.find((check) => check.failed(situation))?.id;
+
 export function insertRole(timeline: Timeline, request: RoleRequest): ChangeOutcome {
-  const active = activeRole(timeline);
-  if (active) {
-    if (request.from < active.from) return rejected('insertBeforeActive');
-    if (active.to === null) return rejected('insertActiveOpen');
-    if (request.from <= active.to) return rejected('insertOverlapsActive');
-  }
+  const rule = firstFailed(INSERT_CHECKS, situationOf(timeline, request));
+  if (rule) return { ok: false, rule };
   const inserted: TimelineRole = { ...request };
   return { ok: true, timeline: [...timeline, inserted], before: null, after: inserted };
 }
 
-/** Which role a change targets, and whether the matching-or-not case is U1/U2/U3 (X1/X2/X3). */
-type Target =
-  | { kind: 'active'; role: TimelineRole }
-  | { kind: 'matchNotActive' }
-  | { kind: 'activeWithOtherFrom' }
-  | { kind: 'noMatch' };
-
-function findTarget(timeline: Timeline, request: RoleRequest): Target {
-  const active = activeRole(timeline);
-  const match = timeline.find((role) => matches(role, request));
-  if (match) return match === active ? { kind: 'active', role: match } : { kind: 'matchNotActive' };
-  if (active && active.pmnumber === request.pmnumber) return { kind: 'activeWithOtherFrom' };
-  return { kind: 'noMatch' };
-}
-
-/** UPDATE: only the active role can change its `to`. */
 export function updateRole(timeline: Timeline, request: RoleRequest): ChangeOutcome {
-  const target = findTarget(timeline, request);
-  switch (target.kind) {
-    case 'active': {
-      const updated: TimelineRole = { ...target.role, to: request.to };
-      return {
-        ok: true,
-        timeline: [...timeline.slice(0, -1), updated],
-        before: target.role,
-        after: updated,
-      };
-    }
-    case 'matchNotActive':
-      return rejected('updateNotActive');
-    case 'activeWithOtherFrom':
-      return rejected('updateFromMismatch');
-    case 'noMatch':
-      return rejected('updateNoMatch');
-  }
+  const situation = situationOf(timeline, request);
+  const rule = firstFailed(UPDATE_CHECKS, situation);
+  if (rule) return { ok: false, rule };
+  const target = situation.match as TimelineRole; // the checks leave only: it is the active role
+  const updated: TimelineRole = { ...target, to: request.to };
+  return { ok: true, timeline: [...timeline.slice(0, -1), updated], before: target, after: updated };
 }
 
-/** DELETE (`to` ignored): only the active role can be removed; its predecessor becomes active. */
+/** Removes the active role: its predecessor becomes active again. */
 export function deleteRole(timeline: Timeline, request: RoleRequest): ChangeOutcome {
-  const target = findTarget(timeline, request);
-  switch (target.kind) {
-    case 'active':
-      return { ok: true, timeline: timeline.slice(0, -1), before: target.role, after: null };
-    case 'matchNotActive':
-      return rejected('deleteNotActive');
-    case 'activeWithOtherFrom':
-      return rejected('deleteFromMismatch');
-    case 'noMatch':
-      return rejected('deleteNoMatch');
-  }
+  const situation = situationOf(timeline, request);
+  const rule = firstFailed(DELETE_CHECKS, situation);
+  if (rule) return { ok: false, rule };
+  const target = situation.match as TimelineRole; // the checks leave only: it is the active role
+  return { ok: true, timeline: timeline.slice(0, -1), before: target, after: null };
 }
 
 export const APPLY: Record<ChangeKind, (timeline: Timeline, request: RoleRequest) => ChangeOutcome> = {

@@ -3,8 +3,8 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
 import type { Checked } from '../db/repositories/credentials.js';
-import { HTTP } from '../domain/messages.js';
-import { envelope, HttpError } from './errors.js';
+import { answers, HttpError } from './errors.js';
+import { errorPayload } from './plugins/errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,11 +16,6 @@ declare module 'fastify' {
     authenticator: Authenticator;
   }
 }
-
-export const UNAUTHORIZED_HEADERS = { 'WWW-Authenticate': 'Basic realm="on-site-roles"' };
-
-const tooManyRequests = (retryAfterSeconds: number) =>
-  HttpError.of(429, HTTP.tooManyRequests, { 'Retry-After': String(retryAfterSeconds) });
 
 /**
  * Basic auth on every request of the scope (spec section 2), failed-attempt throttling and the
@@ -57,8 +52,7 @@ export async function registerAuth(
       return payload;
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
-      reply.code(error.statusCode).headers(error.headers).type('application/json');
-      return JSON.stringify(envelope(error.lists));
+      return errorPayload(reply, error);
     }
   });
   // Per-credential request rate, counted after authentication (its hook runs after the one above).
@@ -66,7 +60,8 @@ export async function registerAuth(
     max: requestsPerMinute,
     timeWindow: 60_000,
     keyGenerator: (request) => `credential:${request.principal?.username ?? request.ip}`,
-    errorResponseBuilder: () => HttpError.of(429, HTTP.tooManyRequests),
+    // The plugin sets Retry-After itself.
+    errorResponseBuilder: () => answers.tooManyRequests(),
   });
 }
 
@@ -82,9 +77,7 @@ async function authenticateOrThrow(
     throw new UnexpectedAuthError(error);
   });
   if (!outcome.ok) {
-    throw outcome.reason === 'throttled'
-      ? tooManyRequests(outcome.retryAfterSeconds)
-      : HttpError.of(401, HTTP.unauthorized, UNAUTHORIZED_HEADERS);
+    throw outcome.reason === 'throttled' ? answers.tooManyRequests(outcome.retryAfterSeconds) : answers.unauthorized();
   }
   return outcome;
 }
@@ -113,7 +106,7 @@ export async function withCurrentCredential<T>(
   const second = await statement(principal);
   if (second.credentialCurrent) return second.value;
   authenticator.forget(username);
-  throw HttpError.of(401, HTTP.unauthorized, UNAUTHORIZED_HEADERS);
+  throw answers.unauthorized();
 }
 
 /** The Basic credentials of a request that already passed the auth hook (so they parse). */
@@ -121,7 +114,7 @@ function basicCredentialsOf(request: FastifyRequest): { username: string; passwo
   const encoded = /^basic\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
   const decoded = Buffer.from(encoded, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  if (colon < 0) throw HttpError.of(401, HTTP.unauthorized, UNAUTHORIZED_HEADERS);
+  if (colon < 0) throw answers.unauthorized();
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
@@ -133,11 +126,11 @@ export class UnexpectedAuthError extends Error {
 }
 
 export function principalOf(request: FastifyRequest): Principal {
-  if (!request.principal) throw HttpError.of(401, HTTP.unauthorized, UNAUTHORIZED_HEADERS);
+  if (!request.principal) throw answers.unauthorized();
   return request.principal;
 }
 
 /** Route hook: read-only credentials may not change anything. */
 export async function requireWriteAccess(request: FastifyRequest): Promise<void> {
-  if (principalOf(request).readOnly) throw HttpError.of(403, HTTP.forbidden);
+  if (principalOf(request).readOnly) throw answers.forbidden();
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { HTTP, STANDARD, VENDOR } from '../domain/messages.js';
+import { HTTP, keyedMessage } from '../domain/messages.js';
 import { errorEnvelopeSchema } from '../domain/response-schema.js';
 import { projectFile } from '../project-files.js';
 
@@ -52,12 +52,12 @@ const errors = {
       },
     ],
   ),
-  formatE2: envelope([{ key: 'OSR-KALO', message: VENDOR.billingUnitFormat }]),
+  formatE2: envelope([keyedMessage('D1', 'OSR-KALO')]),
   unauthorized: envelope([{ ...HTTP.unauthorized }]),
   forbidden: envelope([{ ...HTTP.forbidden }]),
   deliveryNotFound: envelope([{ ...HTTP.deliveryNotFound }]),
-  unitNotFound: envelope([{ key: 'OSR-KALO', message: VENDOR.residentialUnitNotFound }]),
-  noRoles: envelope([{ key: 'OSR-KALO', message: VENDOR.noRolesInUnit }]),
+  unitNotFound: envelope([keyedMessage('UNIT_NOT_FOUND', 'OSR-KALO')]),
+  noRoles: envelope([keyedMessage('NO_ROLES', 'OSR-KALO')]),
   payloadTooLarge: envelope([{ ...HTTP.payloadTooLarge }]),
   unsupportedMediaType: envelope([{ ...HTTP.unsupportedMediaType }]),
   tooManyRequests: envelope([{ ...HTTP.tooManyRequests }]),
@@ -77,7 +77,7 @@ const E3_FAIL = {
       to: '9999-12-31',
       partner: { pmnumber: '654321', mscnumber: null },
       key: 'OSR-KALO',
-      message: VENDOR.updateNoMatch,
+      message: keyedMessage('U1', 'OSR-KALO').message,
     },
   ],
   partnerMessages: null,
@@ -164,7 +164,7 @@ export const RESPONSE_EXAMPLES: Record<'post' | 'getRoles' | 'getDelivery', Reco
       },
       failBillingUnit: {
         summary: 'Failed a delivery-level check',
-        value: { ...E3_FAIL, roleMessages: null, messages: [{ ...STANDARD.billingUnitUnknown }] },
+        value: { ...E3_FAIL, roleMessages: null, messages: [keyedMessage('D5', 'OSR-KALO')] },
       },
     },
     401: one('Missing or wrong credentials', errors.unauthorized),

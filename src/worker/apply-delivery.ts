@@ -1,25 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { isTransient } from '../db/errors.js';
-import { type ClaimedDelivery, lockPendingDelivery, storeDeliveryResult } from '../db/repositories/deliveries.js';
-import {
-  type ClaimedWithState,
-  claimBatchWithState,
-  type Outcome,
-  storeOutcome,
-  storeOutcomes,
-} from '../db/repositories/unit-batch.js';
-import {
-  appendHistory,
-  deleteRole,
-  insertRole,
-  loadUnitState,
-  type PartnerRow,
-  refreshUnitDocument,
-  storeUnitReferences,
-  toPartnerRow,
-  updateRoleEnd,
-  upsertPartner,
-} from '../db/repositories/units.js';
+import type { StoredOutcome } from '../db/functions.js';
+import { attempt, type ClaimedDelivery, claimBatch, storeOutcomes } from '../db/repositories/queue.js';
 import type { Database } from '../db/schema.js';
 import {
   type AppliedChange,
@@ -29,261 +11,162 @@ import {
   UnexpectedApplyError,
   unexpectedFailure,
 } from '../domain/process-delivery.js';
-import { diffRoles } from '../domain/role-diff.js';
+import { unitWrites } from '../domain/unit-writes.js';
 
 export type ProcessedDelivery = {
   id: string;
   status: DeliveryDecision['status'];
   receivedAt: Date;
-  /** The unexpected error that made it FAIL. */
+  /** The unexpected error that made it FAIL (logged by the worker, never shown to the client). */
   error?: unknown;
-  /** Why the one-statement write failed, when the delivery was then applied change by change. */
-  fastPathError?: unknown;
 };
-
-/** Raised inside the apply transaction; carries what is needed to record the failure after rollback. */
-class ApplyFailure extends Error {
-  constructor(
-    readonly delivery: ClaimedDelivery,
-    readonly roleIndex: number,
-    cause: unknown,
-  ) {
-    super('applying a delivery failed unexpectedly', { cause });
-  }
-}
-
-/**
- * Processes the next eligible delivery in one transaction: claim, load, decide (pure rules),
- * write, store the result. A crash anywhere before COMMIT leaves the delivery PENDING and
- * nothing applied. The fast path needs two statements (claim and load; write everything). An
- * unexpected error rolls everything back; the delivery is then redone change by change, so an
- * error that recurs is attributed to the role being applied and recorded as FAIL with the
- * "contact the support" message. A transient database error (connection lost, timeout,
- * serialisation) leaves it PENDING for the next attempt. Returns undefined when nothing waits
- * (or the next delivery's unit is busy in another transaction).
- */
-export async function processNextDelivery(
-  db: Kysely<Database>,
-  profile: ProcessingProfile,
-): Promise<ProcessedDelivery | undefined> {
-  let claimed: ClaimedDelivery | undefined;
-  try {
-    return await db.transaction().execute(async (trx) => {
-      const [next] = await claimBatchWithState(trx, 1);
-      if (!next) return undefined;
-      claimed = next.delivery;
-      const decision = decide(next, profile);
-      await storeOutcome(trx, outcomeOf(next, decision));
-      return { id: next.delivery.id, status: decision.status, receivedAt: next.delivery.receivedAt };
-    });
-  } catch (error) {
-    if (error instanceof ApplyFailure) return recordFailure(db, error, profile);
-    if (!claimed || isTransient(error)) throw error;
-    const processed = await processChangeByChange(db, claimed, profile);
-    return processed && { ...processed, fastPathError: error };
-  }
-}
 
 export interface ProcessedBatch {
   processed: ProcessedDelivery[];
-  /** Why the batch was rolled back and its deliveries were then processed one at a time. */
+  /** Why the batch's one-statement store failed, so that its deliveries were stored one by one. */
   batchError?: unknown;
+}
+
+interface Decided {
+  delivery: ClaimedDelivery;
+  decision: DeliveryDecision;
+  error?: unknown;
 }
 
 /**
  * Processes up to `limit` eligible deliveries (of different units) in one transaction: one claim
- * call, the pure rules for each, one store call. Any unexpected error rolls the whole batch back
- * and the deliveries are processed one at a time instead (`processNextDelivery`, which attributes
- * the error to its delivery); transient database errors leave them PENDING.
+ * call, the pure rules for each, one store call. A crash before COMMIT leaves them PENDING with
+ * nothing applied; a transient database error (connection lost, timeout, serialisation) too.
+ * Any other error while storing rolls the batch back and runs it again, storing each delivery in
+ * a savepoint of its own: a delivery whose store fails again ends FAIL with the "contact the
+ * support" message for the role whose change made it fail, and the others are unaffected.
  */
 export async function processNextBatch(
   db: Kysely<Database>,
   profile: ProcessingProfile,
   limit: number,
 ): Promise<ProcessedBatch> {
-  let claimed = 0;
   try {
     const processed = await db.transaction().execute(async (trx) => {
-      const batch = await claimBatchWithState(trx, limit);
-      claimed = batch.length;
-      const decided = batch.map((next) => ({ next, decision: decide(next, profile) }));
-      if (decided.length > 0) {
+      const decided = (await claimBatch(trx, limit)).map((delivery) => decide(delivery, profile));
+      if (decided.length > 0)
         await storeOutcomes(
           trx,
-          decided.map(({ next, decision }) => outcomeOf(next, decision)),
+          decided.map((one) => outcomeOf(one, profile)),
         );
-      }
-      return decided.map(({ next, decision }) => ({
-        id: next.delivery.id,
-        status: decision.status,
-        receivedAt: next.delivery.receivedAt,
-      }));
+      return decided.map(processedOf);
     });
     return { processed };
-  } catch (error) {
-    if (claimed === 0 || isTransient(error) || (error instanceof ApplyFailure && isTransient(error.cause))) throw error;
-    const processed: ProcessedDelivery[] = [];
-    for (let i = 0; i < claimed; i++) {
-      const one = await processNextDelivery(db, profile);
-      if (!one) break;
-      processed.push(one);
-    }
-    return { processed, batchError: error instanceof ApplyFailure ? error.cause : error };
+  } catch (batchError) {
+    if (isTransient(batchError)) throw batchError;
+    const processed = await db.transaction().execute(async (trx) => {
+      const decided = (await claimBatch(trx, limit)).map((delivery) => decide(delivery, profile));
+      const stored: Decided[] = [];
+      for (const one of decided) stored.push(await storeAlone(trx, one, profile));
+      return stored.map(processedOf);
+    });
+    return { processed, batchError };
   }
 }
 
-function decide(next: ClaimedWithState, profile: ProcessingProfile): DeliveryDecision {
-  const { delivery } = next;
+/** The pure rules; an error inside them (a bug) fails the delivery for the role being applied. */
+function decide(delivery: ClaimedDelivery, profile: ProcessingProfile): Decided {
   try {
-    return processDelivery(
-      { billingUnitPath: delivery.billingUnit, residentialUnitPath: delivery.residentialUnit, body: delivery.body },
+    const decision = processDelivery(
       {
-        billingUnit: next.contracts ? { contracts: next.contracts } : null,
-        residentialUnit: next.residentialUnitId ? { roles: next.roles } : null,
+        clientId: delivery.clientId,
+        billingUnitPath: delivery.billingUnit,
+        residentialUnitPath: delivery.residentialUnit,
+        body: delivery.body,
+      },
+      {
+        billingUnit: delivery.billingUnitFound,
+        residentialUnit: delivery.residentialUnitId === null ? null : { roles: delivery.roles },
       },
       profile,
     );
+    return { delivery, decision };
   } catch (error) {
-    if (error instanceof UnexpectedApplyError) throw new ApplyFailure(delivery, error.roleIndex, error.cause);
-    throw new ApplyFailure(delivery, firstSupportedRole(delivery, profile), error);
+    const unexpected = error instanceof UnexpectedApplyError;
+    const roleIndex = unexpected ? error.roleIndex : firstSupportedRole(delivery, profile);
+    return {
+      delivery,
+      decision: unexpectedFailure(delivery.body, roleIndex, profile),
+      error: unexpected ? error.cause : error,
+    };
   }
 }
 
-/** Everything a decision writes: the net role changes, the partners, the history in order. */
-function outcomeOf(next: ClaimedWithState, decision: DeliveryDecision): Outcome {
-  const { delivery } = next;
-  if (decision.status !== 'SUCCESS' || next.residentialUnitId === null) return { deliveryId: delivery.id, decision };
-  const partners = new Map(next.partners);
-  const written = new Map<string, PartnerRow>();
-  const history: NonNullable<Outcome['writes']>['history'] = [];
-  for (const change of decision.changes) {
-    history.push({ entity: 'role', change: change.change, before: change.before, after: change.after });
-    const pmnumber = change.after?.pmnumber;
-    if (change.partner && pmnumber) {
-      const row = toPartnerRow(pmnumber, change.partner);
-      const before = partners.get(pmnumber) ?? null;
-      history.push({ entity: 'partner', change: before ? 'UPDATE' : 'INSERT', before, after: row });
-      partners.set(pmnumber, row);
-      written.set(pmnumber, row);
-    }
-  }
-  const unit = delivery.body.billingunit;
-  return {
+/** Everything a decision stores; `changes` defaults to all of the decision's. */
+function outcomeOf(
+  { delivery, decision }: Decided,
+  profile: ProcessingProfile,
+  changes: readonly AppliedChange[] = decision.changes,
+): StoredOutcome {
+  const list = <T>(items: T[]) => (items.length === 0 ? null : items);
+  const outcome: StoredOutcome = {
     deliveryId: delivery.id,
-    decision,
+    status: decision.status,
+    messages: list(decision.messages),
+    roleMessages: list(decision.roleMessages),
+    partnerMessages: list(decision.partnerMessages),
+    writes: null,
+  };
+  if (decision.status !== 'SUCCESS' || delivery.residentialUnitId === null) return outcome;
+  const writes = unitWrites(delivery, changes, profile.supportedRoles);
+  const { reference, residentialunit } = delivery.body.billingunit;
+  return {
+    ...outcome,
     writes: {
-      residentialUnitId: next.residentialUnitId,
+      residentialUnitId: delivery.residentialUnitId,
       credential: delivery.credential,
-      roles: diffRoles(next.roles, decision.changes),
-      partners: [...written.values()],
-      history,
+      deletedRoles: writes.roles.deleted,
+      updatedRoles: writes.roles.updated,
+      insertedRoles: writes.roles.inserted,
+      partners: writes.partners,
+      history: writes.history,
       billingUnit: delivery.billingUnit,
-      billingUnitPmnumber: unit.reference.pmnumber ?? null,
-      residentialUnitPmnumber: unit.residentialunit.reference.pmnumber ?? null,
+      billingUnitPmnumber: reference.pmnumber ?? null,
+      residentialUnitPmnumber: residentialunit.reference.pmnumber ?? null,
+      rolesDocument: writes.rolesDocument,
     },
   };
 }
 
-/** The slow path: the same delivery again, one statement per change, to attribute an error. */
-async function processChangeByChange(
-  db: Kysely<Database>,
-  delivery: ClaimedDelivery,
-  profile: ProcessingProfile,
-): Promise<ProcessedDelivery | undefined> {
-  try {
-    return await db.transaction().execute(async (trx) => {
-      if (!(await lockPendingDelivery(trx, delivery.id))) return undefined;
-      const decision = await decideAndApply(trx, delivery, profile);
-      await storeDeliveryResult(trx, delivery.id, decision);
-      return { id: delivery.id, status: decision.status, receivedAt: delivery.receivedAt };
-    });
-  } catch (error) {
-    if (!(error instanceof ApplyFailure)) throw error;
-    return recordFailure(db, error, profile);
-  }
+/** Stores one delivery in a savepoint; if that fails, finds the failing role and stores the FAIL. */
+async function storeAlone(trx: Transaction<Database>, one: Decided, profile: ProcessingProfile): Promise<Decided> {
+  const error = await attempt(trx, () => storeOutcomes(trx, [outcomeOf(one, profile)]), { keep: true });
+  if (error === undefined) return one;
+  if (isTransient(error)) throw error;
+  const roleIndex = await failingRole(trx, one, profile);
+  const failed = { delivery: one.delivery, decision: unexpectedFailure(one.delivery.body, roleIndex, profile), error };
+  await storeOutcomes(trx, [outcomeOf(failed, profile)]);
+  return failed;
 }
 
-async function recordFailure(
-  db: Kysely<Database>,
-  error: ApplyFailure,
-  profile: ProcessingProfile,
-): Promise<ProcessedDelivery> {
-  // The database went away or asked for a retry: nothing was applied, the delivery stays
-  // PENDING and is tried again, rather than failing a valid delivery for good.
-  if (isTransient(error.cause)) throw error.cause;
-  const failure = unexpectedFailure(error.delivery.body, error.roleIndex, profile);
-  await db.transaction().execute(async (trx) => {
-    if (await lockPendingDelivery(trx, error.delivery.id)) {
-      await storeDeliveryResult(trx, error.delivery.id, failure);
-    }
-  });
-  return { id: error.delivery.id, status: 'FAIL', receivedAt: error.delivery.receivedAt, error: error.cause };
+/**
+ * The role whose change makes storing fail: the delivery's store is tried (and rolled back) with
+ * its first k changes for k = 0, 1, …; the first k that fails names change k's role.
+ */
+async function failingRole(trx: Transaction<Database>, one: Decided, profile: ProcessingProfile): Promise<number> {
+  const { changes } = one.decision;
+  for (let k = 0; k <= changes.length; k++) {
+    const prefix = changes.slice(0, k);
+    const error = await attempt(trx, () => storeOutcomes(trx, [outcomeOf(one, profile, prefix)]), { keep: false });
+    if (error === undefined) continue;
+    if (isTransient(error)) throw error;
+    return k === 0 ? firstSupportedRole(one.delivery, profile) : (changes[k - 1] as AppliedChange).roleIndex;
+  }
+  // Not reproducible (the failure went away): the last change is the best guess.
+  return changes.at(-1)?.roleIndex ?? firstSupportedRole(one.delivery, profile);
 }
 
-async function decideAndApply(
-  trx: Transaction<Database>,
-  delivery: ClaimedDelivery,
-  profile: ProcessingProfile,
-): Promise<DeliveryDecision> {
-  let currentRole = firstSupportedRole(delivery, profile);
-  try {
-    const loaded = await loadUnitState(trx, delivery);
-    const decision = processDelivery(
-      { billingUnitPath: delivery.billingUnit, residentialUnitPath: delivery.residentialUnit, body: delivery.body },
-      loaded.state,
-      profile,
-    );
-    if (decision.status === 'SUCCESS' && loaded.residentialUnitId !== null) {
-      for (const change of decision.changes) {
-        currentRole = change.roleIndex;
-        await writeChange(trx, loaded.residentialUnitId, delivery, change);
-      }
-      const unit = delivery.body.billingunit;
-      await storeUnitReferences(trx, {
-        billingUnit: delivery.billingUnit,
-        residentialUnitId: loaded.residentialUnitId,
-        billingUnitPmnumber: unit.reference.pmnumber,
-        residentialUnitPmnumber: unit.residentialunit.reference.pmnumber,
-      });
-      await refreshUnitDocument(trx, loaded.residentialUnitId);
-    }
-    return decision;
-  } catch (error) {
-    const roleIndex = error instanceof UnexpectedApplyError ? error.roleIndex : currentRole;
-    throw new ApplyFailure(delivery, roleIndex, error instanceof UnexpectedApplyError ? error.cause : error);
-  }
-}
-
-async function writeChange(
-  trx: Transaction<Database>,
-  residentialUnitId: string,
-  delivery: ClaimedDelivery,
-  change: AppliedChange,
-): Promise<void> {
-  const history = { residentialUnitId, deliveryId: delivery.id, credential: delivery.credential };
-  if (change.change === 'INSERT' && change.after) await insertRole(trx, residentialUnitId, change.after);
-  if (change.change === 'UPDATE' && change.after) await updateRoleEnd(trx, residentialUnitId, change.after);
-  if (change.change === 'DELETE' && change.before) await deleteRole(trx, residentialUnitId, change.before);
-  await appendHistory(trx, {
-    ...history,
-    entity: 'role',
-    change: change.change,
-    before: change.before,
-    after: change.after,
-  });
-  const pmnumber = change.after?.pmnumber;
-  if (change.partner && pmnumber) {
-    const stored = toPartnerRow(pmnumber, change.partner);
-    const before = await upsertPartner(trx, residentialUnitId, stored);
-    await appendHistory(trx, {
-      ...history,
-      entity: 'partner',
-      change: before ? 'UPDATE' : 'INSERT',
-      before,
-      after: stored,
-    });
-  }
-}
+const processedOf = ({ delivery, decision, error }: Decided): ProcessedDelivery => ({
+  id: delivery.id,
+  status: decision.status,
+  receivedAt: delivery.receivedAt,
+  ...(error === undefined ? {} : { error }),
+});
 
 function firstSupportedRole(delivery: ClaimedDelivery, profile: ProcessingProfile): number {
   // Defensive: a stored body that is not what the schema promised must not stop the worker.

@@ -74,16 +74,10 @@ export class DeliveryWorker {
           this.options.batchSize ?? DEFAULT_BATCH_SIZE,
         );
         if (batchError) {
-          logger.warn({ err: batchError }, 'batch rolled back; its deliveries were processed one at a time');
+          logger.warn({ err: batchError }, 'batch store failed; its deliveries were stored one by one');
         }
         for (const delivery of processed) {
           this.options.onProcessed?.(delivery);
-          if (delivery.fastPathError) {
-            logger.warn(
-              { err: delivery.fastPathError, deliveryId: delivery.id },
-              'one-statement write failed; applied change by change',
-            );
-          }
           if (delivery.error) {
             logger.error({ err: delivery.error, deliveryId: delivery.id }, 'delivery failed unexpectedly');
           } else {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, deliver, type Harness, seed, startHarness } from '../support/harness.js';
-import { moveInMustermann } from '../support/use-cases.js';
+import { moveInMustermann } from '../support/spec.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skipReason = existsSync(CHROMIUM) ? '' : `${CHROMIUM} is not installed (Debian package chromium)`;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_TIMEOUT_MS, expectOk, expectUsageError, osr } from '../support/cli.js';
 import { multiConnectionSkipReason } from '../support/database.js';
 import { awaitResult, basic, deliver, getRoles, type Harness, startHarness } from '../support/harness.js';
-import { moveInMustermann, useCase3 } from '../support/use-cases.js';
+import { moveInMustermann, useCase3 } from '../support/spec.js';
 
 /**
  * Operator and support commands beyond adding: import, credential list/revoke/rotate, history,

@@ -3,15 +3,15 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { migrations as allMigrations } from '../../migrations/index.js';
 import { openDatabase } from '../../src/db/connection.js';
+import { readMigrationFiles } from '../../src/db/migrate.js';
 import { DEFAULT_PROFILE } from '../../src/domain/process-delivery.js';
 import { buildApp } from '../../src/http/app.js';
 import { CLI_TIMEOUT_MS, expectOk, expectUsageError, osr } from '../support/cli.js';
 import { createTestDatabase, multiConnectionSkipReason, type TestDatabase } from '../support/database.js';
 import { adminQuery, databaseUrlFor } from '../support/global-setup.js';
 import { BASE, basic, getRoles, postDelivery } from '../support/harness.js';
-import { moveInMustermann } from '../support/use-cases.js';
+import { moveInMustermann } from '../support/spec.js';
 
 /**
  * The operator CLI as real child processes (`node bin/osr.js …`) against a PostgreSQL database:
@@ -226,7 +226,7 @@ describe.skipIf(Boolean(skipReason))('osr migrate on a fresh, empty database', (
       const migrations = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(
         handle.db,
       );
-      expect(migrations.rows.map((row) => row.name)).toEqual(Object.keys(allMigrations).sort());
+      expect(migrations.rows.map((row) => row.name)).toEqual(readMigrationFiles().map((file) => file.name));
       const tables = await sql<{ table_name: string }>`
         SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name
       `.execute(handle.db);

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { currentRolesSchema, deliveryResultSchema } from '../../src/domain/response-schema.js';
 import { createTestDatabase, isRealPostgres } from '../support/database.js';
 import { type OsrProcess, startOsr, waitFor } from '../support/processes.js';
-import { moveInMustermann } from '../support/use-cases.js';
+import { moveInMustermann } from '../support/spec.js';
 
 /**
  * Zero setup: `osr serve` without DATABASE_URL runs on the embedded database in OSR_DATA_DIR,

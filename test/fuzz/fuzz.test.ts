@@ -4,9 +4,9 @@ import { waitFor } from '../support/processes.js';
 import { checkProcessedDeliveries, fuzzApp } from './run.js';
 
 /**
- * Property-based fuzzing of E1–E3 (a CI-sized batch; scripts/fuzz.ts runs 100k): never a 5xx,
- * always JSON with the documented shape, and whatever was accepted is processed without an
- * unexpected error.
+ * Property-based fuzzing of E1–E3, a quick batch (test/system/fuzz.test.ts runs 100,000 in CI):
+ * never a 5xx, always JSON with the documented shape, and whatever was accepted is processed
+ * without an unexpected error.
  */
 describe('fuzzed requests', () => {
   let h: Harness;

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryResultSchema } from '../../src/domain/response-schema.js';
 import { basic, deliver, getRoles, type Harness, seed, startHarness } from '../support/harness.js';
-import { delivery, MUSTERFRAU, MUSTERMANN, moveInMustermann, useCase1 } from '../support/use-cases.js';
+import { delivery, MUSTERFRAU, MUSTERMANN, moveInMustermann, useCase1 } from '../support/spec.js';
 
 /**
  * Every asynchronous message of spec tables 5.1 (D1–D8), 5.2 (R1–R10) and 5.3 (I/U/X and the

@@ -13,7 +13,7 @@ import {
   startHarness,
 } from '../support/harness.js';
 import { withoutPerRequestHeaders } from '../support/headers.js';
-import { moveInMustermann } from '../support/use-cases.js';
+import { moveInMustermann } from '../support/spec.js';
 
 /**
  * OWASP API1 (object level authorisation) as a matrix: for every endpoint, client A tries B's

@@ -13,7 +13,7 @@ import {
   seed,
   startHarness,
 } from '../support/harness.js';
-import { delivery, MUSTERMANN, moveInMustermann } from '../support/use-cases.js';
+import { delivery, MUSTERMANN, moveInMustermann } from '../support/spec.js';
 
 /**
  * Every HTTP status code and synchronous message of spec sections 2–4, 6 and 7, through the real

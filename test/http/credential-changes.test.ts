@@ -11,7 +11,7 @@ import {
   seed,
   startHarness,
 } from '../support/harness.js';
-import { moveInMustermann } from '../support/use-cases.js';
+import { moveInMustermann } from '../support/spec.js';
 
 /**
  * The app remembers a verified username/password for a minute (no credential read, no scrypt per

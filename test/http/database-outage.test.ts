@@ -12,7 +12,7 @@ import { multiConnectionSkipReason } from '../support/database.js';
 import { awaitResult, BASE, basic, type Harness, postDelivery, seed, startHarness } from '../support/harness.js';
 import { waitFor } from '../support/processes.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { moveInMustermann, useCase1 } from '../support/use-cases.js';
+import { moveInMustermann, useCase1 } from '../support/spec.js';
 
 const skipReason = multiConnectionSkipReason();
 if (skipReason) console.warn(`[skipped] database outage: ${skipReason}`);

@@ -13,7 +13,7 @@ import {
   startHarness,
 } from '../support/harness.js';
 import { withoutPerRequestHeaders } from '../support/headers.js';
-import { moveInMustermann, useCase1 } from '../support/use-cases.js';
+import { moveInMustermann, useCase1 } from '../support/spec.js';
 
 /**
  * Per-client isolation (spec sections 2 and 5): a client sees and changes only its own billing

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, deliver, type Harness, postDelivery, seed, startHarness } from '../support/harness.js';
-import { moveInMustermann, useCase3 } from '../support/use-cases.js';
+import { moveInMustermann, useCase3 } from '../support/spec.js';
 
 const AUTH = basic('erp', 'erp-password');
 

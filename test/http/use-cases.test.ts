@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentRolesSchema, deliveryResultSchema } from '../../src/domain/response-schema.js';
 import { basic, deliver, getRoles, type Harness, seed, startHarness } from '../support/harness.js';
-import { moveInMustermann, useCase1, useCase2, useCase3 } from '../support/use-cases.js';
+import { moveInMustermann, useCase1, useCase2, useCase3 } from '../support/spec.js';
 
 const AUTH = basic('erp', 'erp-password');
 

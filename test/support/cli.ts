@@ -12,12 +12,20 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs `node bin/osr.js …args`; `input` (if any) is written to stdin, which is then closed. */
-export function osr(databaseUrl: string, args: string[], input?: string): Promise<Run> {
+/**
+ * Runs `node bin/osr.js …args`; `input` (if any) is written to stdin, which is then closed. An
+ * empty `databaseUrl` means the embedded database (of `env.OSR_DATA_DIR`).
+ */
+export function osr(
+  databaseUrl: string,
+  args: string[],
+  input?: string,
+  env: Record<string, string> = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['bin/osr.js', ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' },
+      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -1,8 +1,7 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import type { ZodType } from 'zod';
-import { hashPassword } from '../../src/auth/password.js';
-import { addBillingUnit, addClient, addCredential, addResidentialUnit } from '../../src/db/repositories/admin.js';
+import { seedMasterData } from '../../src/db/repositories/master-data-seed.js';
 import { DEFAULT_PROFILE } from '../../src/domain/process-delivery.js';
 import {
   acceptedSchema,
@@ -28,26 +27,39 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+export interface HarnessOptions {
+  /** The in-process worker (default on) and its claim loops (default 1). */
+  worker?: boolean;
+  workerLoops?: number;
+  requestsPerMinute?: number;
+  /**
+   * Fail `close()` when personal data or a password sent to the app shows up in its log (default
+   * on). Off only for fuzzing, whose random "names" (e.g. "length") also occur in paths and code.
+   */
+  checkLogs?: boolean;
+  /** Default `trace`, the most verbose; a long fuzz run keeps only warnings in memory. */
+  logLevel?: 'trace' | 'warn';
+}
+
 /** The real app on a fresh database, with the real worker in process unless disabled. */
-/**
- * `checkLogs`: fail `close()` when personal data or a password sent to the app shows up in its
- * log. Off only for fuzzing, whose random "names" (e.g. "length") also occur in paths and code.
- */
 export async function startHarness({
   worker = true,
+  workerLoops = 1,
   requestsPerMinute = 6000,
   checkLogs = true,
-} = {}): Promise<Harness> {
+  logLevel = 'trace',
+}: HarnessOptions = {}): Promise<Harness> {
   const database = await createTestDatabase();
-  // The production logger configuration, at its most verbose, into memory.
+  // The production logger configuration, at its most verbose unless told otherwise, into memory.
   const logs = new LogCapture();
-  const logger = createLogger('trace', logs.stream);
+  const logger = createLogger(logLevel, logs.stream);
   const metrics = new Metrics(database.handle.db);
   const deliveryWorker = worker
     ? new DeliveryWorker(database.handle, {
         profile: DEFAULT_PROFILE,
         logger,
         pollIntervalMs: 200,
+        loops: workerLoops,
         onProcessed: (delivery) => metrics.recordProcessed(delivery.status, delivery.receivedAt),
       })
     : undefined;
@@ -64,12 +76,14 @@ export async function startHarness({
     ...(deliveryWorker ? { worker: deliveryWorker } : {}),
   });
   // Every request a test sends through app.inject: remember its personal data and password.
-  const inject = app.inject.bind(app) as (options: InjectOptions) => Promise<LightMyRequestResponse>;
-  (app as unknown as { inject: typeof inject }).inject = (options: InjectOptions) => {
-    logs.rememberBody(options.payload);
-    logs.rememberAuthorization(options.headers?.authorization);
-    return inject(options);
-  };
+  if (checkLogs) {
+    const inject = app.inject.bind(app) as (options: InjectOptions) => Promise<LightMyRequestResponse>;
+    (app as unknown as { inject: typeof inject }).inject = (options: InjectOptions) => {
+      logs.rememberBody(options.payload);
+      logs.rememberAuthorization(options.headers?.authorization);
+      return inject(options);
+    };
+  }
   return {
     app,
     database,
@@ -91,27 +105,20 @@ export interface Seed {
   credentials: { clientId: string; username: string; password: string; readOnly?: boolean }[];
 }
 
+/** Adds the master data and credentials (see `seedMasterData`); the passwords count as secrets of the log check. */
 export async function seed(harness: Harness, data: Seed): Promise<void> {
-  const { db } = harness.database.handle;
-  for (const client of data.clients) {
-    await addClient(db, client.id, undefined);
-    for (const unit of client.billingUnits) {
-      await addBillingUnit(db, {
+  for (const credential of data.credentials) harness.logs.remember(credential.password);
+  await seedMasterData(harness.database.handle.db, {
+    clients: data.clients.map((client) => ({
+      id: client.id,
+      billingUnits: client.billingUnits.map((unit) => ({
         mscnumber: unit.mscnumber,
-        clientId: client.id,
-        contracts: unit.contracts ?? ['S-COR'],
-      });
-      for (const ru of unit.units) await addResidentialUnit(db, { billingUnit: unit.mscnumber, mscnumber: ru });
-    }
-  }
-  for (const credential of data.credentials) {
-    harness.logs.remember(credential.password);
-    await addCredential(db, {
-      ...credential,
-      readOnly: credential.readOnly ?? false,
-      passwordHash: await hashPassword(credential.password),
-    });
-  }
+        ...(unit.contracts ? { contracts: unit.contracts } : {}),
+        residentialUnits: unit.units,
+      })),
+    })),
+    credentials: data.credentials,
+  });
 }
 
 export const basic = (username: string, password: string) =>

@@ -5,7 +5,7 @@ import {
   normaliseTo,
   RESIDENTIAL_UNIT_FORMAT,
 } from '../../src/domain/delivery-schema.js';
-import { UC1_JSON, UC2_JSON, UC3_JSON } from './fixtures.js';
+import { useCase1, useCase2, useCase3 } from '../support/spec.js';
 
 type Obj = Record<string, unknown>;
 interface RawRole {
@@ -28,7 +28,7 @@ interface RawBody {
 
 /** The use case 1 body; `mutate` edits a fresh copy before it is parsed. */
 function candidate(mutate: (body: RawBody) => void = () => {}): unknown {
-  const raw = JSON.parse(UC1_JSON) as RawBody;
+  const raw = useCase1() as unknown as RawBody;
   mutate(raw);
   return raw;
 }
@@ -42,11 +42,11 @@ const rejects = (value: unknown) => expect(deliveryBodySchema.safeParse(value).s
 
 describe('delivery body schema (spec section 3)', () => {
   it.each([
-    ['use case 1', UC1_JSON],
-    ['use case 2', UC2_JSON],
-    ['use case 3', UC3_JSON],
-  ])('accepts the body of %s of the source document', (_name, json) => {
-    accepts(JSON.parse(json));
+    ['use case 1', useCase1],
+    ['use case 2', useCase2],
+    ['use case 3', useCase3],
+  ])('accepts the body of %s of the source document', (_name, useCase) => {
+    accepts(useCase());
   });
 
   describe('dates', () => {
@@ -149,7 +149,7 @@ describe('delivery body schema (spec section 3)', () => {
     );
     const json = JSON.stringify(parsed);
     expect(json).not.toContain('extra');
-    expect(parsed).toStrictEqual(deliveryBodySchema.parse(JSON.parse(UC1_JSON)));
+    expect(parsed).toStrictEqual(deliveryBodySchema.parse(useCase1()));
   });
 
   describe('types, enums and required fields', () => {

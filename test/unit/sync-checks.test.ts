@@ -1,28 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { checkDeliverySynchronously, isValidEmail, isValidPhoneNumber } from '../../src/domain/sync-checks.js';
-import {
-  body,
-  OPEN,
-  parseBody,
-  partner,
-  partnerEcho,
-  role,
-  roleEcho,
-  TEXT,
-  UC1_JSON,
-  UC2_JSON,
-  UC3_JSON,
-} from './fixtures.js';
+import { OPEN, partnerEcho, roleEcho, useCase1, useCase2, useCase3 } from '../support/spec.js';
+import { body, parseBody, partner, role, shown } from './fixtures.js';
 
 const ok = { roleMessages: [], partnerMessages: [] };
 
 describe('checkDeliverySynchronously (spec section 4)', () => {
   it.each([
-    ['use case 1', UC1_JSON],
-    ['use case 2', UC2_JSON],
-    ['use case 3', UC3_JSON],
-  ])('%s of the source document passes', (_name, json) => {
-    expect(checkDeliverySynchronously(parseBody(json))).toStrictEqual(ok);
+    ['use case 1', useCase1],
+    ['use case 2', useCase2],
+    ['use case 3', useCase3],
+  ])('%s of the source document passes', (_name, useCase) => {
+    expect(checkDeliverySynchronously(parseBody(useCase()))).toStrictEqual(ok);
   });
 
   it('passes a body without roles and partners', () => {
@@ -39,21 +28,21 @@ describe('checkDeliverySynchronously (spec section 4)', () => {
         }),
       );
       expect(result).toStrictEqual({
-        roleMessages: [roleEcho('S-COR', '2022-06-01', '2022-12-31', '999', 'OSR-1001', TEXT.osr1001)],
+        roleMessages: [roleEcho(shown('S-COR', '2022-06-01', '2022-12-31', '999'), 'OSR-1001')],
         partnerMessages: [],
       });
     });
 
     it('reports it when there are no partners at all (open to rendered 9999-12-31)', () => {
       const result = checkDeliverySynchronously(body({ roles: [role('INSERT', '2022-06-01', undefined, '1')] }));
-      expect(result.roleMessages).toStrictEqual([roleEcho('S-COR', '2022-06-01', OPEN, '1', 'OSR-1001', TEXT.osr1001)]);
+      expect(result.roleMessages).toStrictEqual([roleEcho(shown('S-COR', '2022-06-01', OPEN, '1'), 'OSR-1001')]);
     });
 
     it('applies to every role type, not only S-COR', () => {
       const result = checkDeliverySynchronously(
         body({ roles: [role('INSERT', '2022-06-01', undefined, '7', 'S-XYZ')], partners: [partner('1')] }),
       );
-      expect(result.roleMessages).toStrictEqual([roleEcho('S-XYZ', '2022-06-01', OPEN, '7', 'OSR-1001', TEXT.osr1001)]);
+      expect(result.roleMessages).toStrictEqual([roleEcho(shown('S-XYZ', '2022-06-01', OPEN, '7'), 'OSR-1001')]);
     });
 
     it('leaves a role without partner, or without pmnumber, to R3/R4', () => {
@@ -70,7 +59,7 @@ describe('checkDeliverySynchronously (spec section 4)', () => {
       const result = checkDeliverySynchronously(
         body({ roles: [role('INSERT', '2022-06-01', undefined, '1')], partners: [partner(undefined)] }),
       );
-      expect(result.roleMessages).toStrictEqual([roleEcho('S-COR', '2022-06-01', OPEN, '1', 'OSR-1001', TEXT.osr1001)]);
+      expect(result.roleMessages).toStrictEqual([roleEcho(shown('S-COR', '2022-06-01', OPEN, '1'), 'OSR-1001')]);
     });
   });
 
@@ -80,7 +69,7 @@ describe('checkDeliverySynchronously (spec section 4)', () => {
         body({ roles: [role('INSERT', undefined, '2022-12-31', '1', type)], partners: [partner('1')] }),
       );
       expect(result).toStrictEqual({
-        roleMessages: [roleEcho(type, null, '2022-12-31', '1', 'OSR-1004', TEXT.osr1004)],
+        roleMessages: [roleEcho(shown(type, null, '2022-12-31', '1'), 'OSR-1004')],
         partnerMessages: [],
       });
     });
@@ -92,7 +81,7 @@ describe('checkDeliverySynchronously (spec section 4)', () => {
           partners: [partner('1')],
         }),
       );
-      expect(result.roleMessages).toStrictEqual([roleEcho('S-BVA', null, OPEN, '1', 'OSR-1004', TEXT.osr1004)]);
+      expect(result.roleMessages).toStrictEqual([roleEcho(shown('S-BVA', null, OPEN, '1'), 'OSR-1004')]);
     });
 
     it('does not report S-BIR/S-BVA with from, nor S-COR without from (that is R5)', () => {
@@ -111,8 +100,8 @@ describe('checkDeliverySynchronously (spec section 4)', () => {
       expect(result.roleMessages).toHaveLength(2);
       expect(result.roleMessages).toEqual(
         expect.arrayContaining([
-          roleEcho('S-BIR', null, OPEN, '9', 'OSR-1001', TEXT.osr1001),
-          roleEcho('S-BIR', null, OPEN, '9', 'OSR-1004', TEXT.osr1004),
+          roleEcho(shown('S-BIR', null, OPEN, '9'), 'OSR-1001'),
+          roleEcho(shown('S-BIR', null, OPEN, '9'), 'OSR-1004'),
         ]),
       );
     });
@@ -121,7 +110,7 @@ describe('checkDeliverySynchronously (spec section 4)', () => {
       const result = checkDeliverySynchronously(
         body({ roles: [role('DELETE', undefined, undefined, undefined, 'S-BIR')] }),
       );
-      expect(result.roleMessages).toStrictEqual([roleEcho('S-BIR', null, OPEN, null, 'OSR-1004', TEXT.osr1004)]);
+      expect(result.roleMessages).toStrictEqual([roleEcho(shown('S-BIR', null, OPEN, null), 'OSR-1004')]);
     });
   });
 
@@ -132,7 +121,7 @@ describe('checkDeliverySynchronously (spec section 4)', () => {
       );
       expect(result).toStrictEqual({
         roleMessages: [],
-        partnerMessages: [partnerEcho('2', 'OSR-1002', TEXT.osr1002)],
+        partnerMessages: [partnerEcho('2', 'OSR-1002')],
       });
     });
 
@@ -144,7 +133,7 @@ describe('checkDeliverySynchronously (spec section 4)', () => {
 
     it('echoes pmnumber null for a partner without reference', () => {
       const result = checkDeliverySynchronously(body({ partners: [partner(undefined, { email: 'a@b@c' })] }));
-      expect(result.partnerMessages).toStrictEqual([partnerEcho(null, 'OSR-1002', TEXT.osr1002)]);
+      expect(result.partnerMessages).toStrictEqual([partnerEcho(null, 'OSR-1002')]);
     });
   });
 
@@ -165,7 +154,7 @@ describe('checkDeliverySynchronously (spec section 4)', () => {
       );
       expect(result).toStrictEqual({
         roleMessages: [],
-        partnerMessages: [partnerEcho('2', 'OSR-1003', TEXT.osr1003)],
+        partnerMessages: [partnerEcho('2', 'OSR-1003')],
       });
     });
 
@@ -196,18 +185,18 @@ describe('checkDeliverySynchronously (spec section 4)', () => {
     expect(result.roleMessages).toHaveLength(4);
     expect(result.roleMessages).toEqual(
       expect.arrayContaining([
-        roleEcho('S-COR', '2022-06-01', OPEN, '9', 'OSR-1001', TEXT.osr1001),
-        roleEcho('S-BIR', null, OPEN, '1', 'OSR-1004', TEXT.osr1004),
-        roleEcho('S-BVA', null, '2022-12-31', '8', 'OSR-1001', TEXT.osr1001),
-        roleEcho('S-BVA', null, '2022-12-31', '8', 'OSR-1004', TEXT.osr1004),
+        roleEcho(shown('S-COR', '2022-06-01', OPEN, '9'), 'OSR-1001'),
+        roleEcho(shown('S-BIR', null, OPEN, '1'), 'OSR-1004'),
+        roleEcho(shown('S-BVA', null, '2022-12-31', '8'), 'OSR-1001'),
+        roleEcho(shown('S-BVA', null, '2022-12-31', '8'), 'OSR-1004'),
       ]),
     );
     expect(result.partnerMessages).toHaveLength(3);
     expect(result.partnerMessages).toEqual(
       expect.arrayContaining([
-        partnerEcho('1', 'OSR-1002', TEXT.osr1002),
-        partnerEcho('1', 'OSR-1003', TEXT.osr1003),
-        partnerEcho('2', 'OSR-1003', TEXT.osr1003),
+        partnerEcho('1', 'OSR-1002'),
+        partnerEcho('1', 'OSR-1003'),
+        partnerEcho('2', 'OSR-1003'),
       ]),
     );
   });

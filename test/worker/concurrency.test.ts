@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multiConnectionSkipReason } from '../support/database.js';
 import { basic, getRoles, type Harness, postDelivery, seed, startHarness } from '../support/harness.js';
 import { type OsrProcess, startOsr, waitFor } from '../support/processes.js';
-import { delivery } from '../support/use-cases.js';
+import { delivery } from '../support/spec.js';
 
 const UNITS = Array.from({ length: 10 }, (_, i) => String(i + 1).padStart(4, '0'));
 const DELIVERIES_PER_UNIT = 20;

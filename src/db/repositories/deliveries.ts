@@ -1,8 +1,8 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Principal } from '../../auth/authenticator.js';
 import type { DeliveryBody } from '../../domain/delivery-schema.js';
-import type { DeliveryDecision } from '../../domain/process-delivery.js';
 import type { DeliveryStatus, PartnerMessage, PlainMessage, RoleMessage } from '../../domain/response-schema.js';
+import { callFunction } from '../functions.js';
 import type { Database } from '../schema.js';
 import { type Checked, checked, credentialArguments } from './credentials.js';
 
@@ -21,17 +21,21 @@ export interface NewDelivery {
 }
 
 /**
- * Stores a PENDING delivery (committed before the 202 is sent). The function takes a per-unit
- * advisory lock, so `seq` order is commit order within a unit and a worker can never see a later
- * delivery before an earlier one. Waking the workers is separate (`wakeWorkers`): a NOTIFY inside
- * every insert would serialise all commits on PostgreSQL's notification queue lock.
+ * Stores a PENDING delivery (committed before the 202 is sent), under the per-unit lock that
+ * makes `seq` order commit order within a unit. Waking the workers is separate
+ * (`createWorkerWaker`): a NOTIFY inside every insert would serialise all commits on
+ * PostgreSQL's notification queue lock.
  */
 export async function insertDelivery(db: Kysely<Database>, delivery: NewDelivery): Promise<void> {
-  await sql`
-    SELECT osr_insert_delivery(${delivery.id}::uuid, ${delivery.clientId}, ${delivery.credential},
-      ${delivery.billingUnit}, ${delivery.residentialUnit},
-      ${unitKey(delivery.billingUnit, delivery.residentialUnit)}, ${JSON.stringify(delivery.body)}::jsonb)
-  `.execute(db);
+  await callFunction(db, 'osr_insert_delivery', {
+    p_id: delivery.id,
+    p_client: delivery.clientId,
+    p_credential: delivery.credential,
+    p_billing_unit: delivery.billingUnit,
+    p_residential_unit: delivery.residentialUnit,
+    p_unit_key: unitKey(delivery.billingUnit, delivery.residentialUnit),
+    p_body: delivery.body,
+  });
 }
 
 /** E1: `insertDelivery` for the caller, in one statement with the re-check of its credential. */
@@ -40,12 +44,15 @@ export async function acceptDelivery(
   principal: Principal,
   delivery: Omit<NewDelivery, 'clientId' | 'credential'>,
 ): Promise<Checked<void>> {
-  const result = await sql<{ ok: boolean }>`
-    SELECT osr_accept(${credentialArguments(principal)}, ${delivery.id}::uuid, ${delivery.billingUnit},
-      ${delivery.residentialUnit}, ${unitKey(delivery.billingUnit, delivery.residentialUnit)},
-      ${JSON.stringify(delivery.body)}::jsonb) AS ok
-  `.execute(db);
-  return checked(result.rows[0]?.ok === true, () => undefined);
+  const accepted = await callFunction(db, 'osr_accept', {
+    ...credentialArguments(principal),
+    p_id: delivery.id,
+    p_billing_unit: delivery.billingUnit,
+    p_residential_unit: delivery.residentialUnit,
+    p_unit_key: unitKey(delivery.billingUnit, delivery.residentialUnit),
+    p_body: delivery.body,
+  });
+  return checked(accepted === true, () => undefined);
 }
 
 /**
@@ -75,8 +82,11 @@ export function createWorkerWaker(db: Kysely<Database>, onError: (error: unknown
   };
 }
 
-export interface DeliveryResultRow {
+export interface StoredDelivery {
   id: string;
+  /** The client whose credential POSTed it, and `{bu}` as the POST carried it. */
+  clientId: string;
+  billingUnit: string;
   status: DeliveryStatus;
   receivedAt: Date;
   processedAt: Date | null;
@@ -85,32 +95,21 @@ export interface DeliveryResultRow {
   partnerMessages: PartnerMessage[] | null;
 }
 
-/** E3: a delivery of the caller's client POSTed under this `{bu}` (as sent), else undefined. */
-export async function findDeliveryResult(
+/** E3's read: the delivery with this id (whoever's it is), undefined when there is none. */
+export async function findDelivery(
   db: Kysely<Database>,
   principal: Principal,
-  { id, billingUnit }: { id: string; billingUnit: string },
-): Promise<Checked<DeliveryResultRow | undefined>> {
-  const result = await sql<{
-    credential_ok: boolean;
-    id: string | null;
-    status: DeliveryStatus;
-    received_at: Date;
-    processed_at: Date | null;
-    messages: PlainMessage[] | null;
-    role_messages: RoleMessage[] | null;
-    partner_messages: PartnerMessage[] | null;
-  }>`
-    SELECT credential_ok, id, status, received_at, processed_at, messages, role_messages, partner_messages
-    FROM osr_delivery_result(${credentialArguments(principal)}, ${id}::uuid, ${billingUnit})
-  `.execute(db);
-  const row = result.rows[0];
+  id: string,
+): Promise<Checked<StoredDelivery | undefined>> {
+  const [row] = await callFunction(db, 'osr_delivery_result', { ...credentialArguments(principal), p_id: id });
   return checked(row?.credential_ok === true, () =>
     row?.id
       ? {
           id: row.id,
-          status: row.status,
-          receivedAt: row.received_at,
+          clientId: row.client_id as string,
+          billingUnit: row.billing_unit as string,
+          status: row.status as DeliveryStatus,
+          receivedAt: row.received_at as Date,
           processedAt: row.processed_at,
           messages: row.messages,
           roleMessages: row.role_messages,
@@ -118,41 +117,4 @@ export async function findDeliveryResult(
         }
       : undefined,
   );
-}
-
-/** A delivery as the worker claims it. */
-export interface ClaimedDelivery extends NewDelivery {
-  receivedAt: Date;
-}
-
-/** Re-locks one delivery that is still PENDING (used to record an unexpected failure). */
-export async function lockPendingDelivery(trx: Transaction<Database>, id: string): Promise<boolean> {
-  const row = await trx
-    .selectFrom('deliveries')
-    .select('id')
-    .where('id', '=', id)
-    .where('status', '=', 'PENDING')
-    .forUpdate()
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
-const jsonOrNull = (list: unknown[]) => (list.length === 0 ? null : JSON.stringify(list));
-
-export async function storeDeliveryResult(
-  trx: Transaction<Database>,
-  id: string,
-  decision: Pick<DeliveryDecision, 'status' | 'messages' | 'roleMessages' | 'partnerMessages'>,
-): Promise<void> {
-  await trx
-    .updateTable('deliveries')
-    .set({
-      status: decision.status,
-      processed_at: sql<Date>`now()`,
-      messages: jsonOrNull(decision.messages),
-      role_messages: jsonOrNull(decision.roleMessages),
-      partner_messages: jsonOrNull(decision.partnerMessages),
-    })
-    .where('id', '=', id)
-    .execute();
 }

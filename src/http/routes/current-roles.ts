@@ -1,11 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { loadCurrentRoles } from '../../db/repositories/units.js';
-import { BILLING_UNIT_FORMAT, RESIDENTIAL_UNIT_FORMAT } from '../../domain/delivery-schema.js';
-import { VENDOR, type VendorMessage } from '../../domain/messages.js';
+import { lookUpUnit } from '../../db/repositories/units.js';
+import { ownsBillingUnit } from '../../domain/access.js';
+import { keyedMessage, type MessageId } from '../../domain/messages.js';
 import { currentRolesSchema } from '../../domain/response-schema.js';
-import { withCurrentCredential } from '../auth.js';
-import { sendError } from '../errors.js';
+import { renderCurrentRoles } from '../../domain/unit-document.js';
+import { unitPathFormatMessages } from '../../domain/unit-path.js';
+import { principalOf, withCurrentCredential } from '../auth.js';
+import { HttpError } from '../errors.js';
 import { errorResponses } from '../openapi-examples.js';
 import type { RouteContext } from './context.js';
 
@@ -26,26 +28,27 @@ export const currentRolesRoute =
       },
       async (request, reply) => {
         const { bu, ru } = request.params;
-        const vendor = (name: VendorMessage) => ({ key: profile.vendorKey, message: VENDOR[name] });
-        const formatProblems = [
-          ...(BILLING_UNIT_FORMAT.test(bu) ? [] : [vendor('billingUnitFormat')]),
-          ...(RESIDENTIAL_UNIT_FORMAT.test(ru) ? [] : [vendor('residentialUnitFormat')]),
-        ];
-        if (formatProblems.length > 0) return sendError(reply, 400, { messages: formatProblems });
+        const vendor = (id: MessageId) => keyedMessage(id, profile.vendorKey);
+        const formatProblems = unitPathFormatMessages(bu, ru, profile.vendorKey);
+        if (formatProblems.length > 0) throw new HttpError(400, { messages: formatProblems });
 
         const unit = await withCurrentCredential(request, { write: false }, (principal) =>
-          loadCurrentRoles(db, principal, { billingUnit: bu, residentialUnit: ru }),
+          lookUpUnit(db, principal, { billingUnit: bu, residentialUnit: ru }),
         );
-        if (!unit.found) return sendError(reply, 404, { messages: [vendor('residentialUnitNotFound')] });
-        if (unit.rolesDocument === null) return sendError(reply, 404, { messages: [vendor('noRolesInUnit')] });
-        // The stored document is already the JSON of `roles` and `partners` (currentRolesSchema's
-        // order): sent as it is, without parsing and re-serialising it per request. (A JSON string
-        // with a JSON content type is not serialised again; the cast says so to the type provider.)
-        const reference = (pmnumber: string | null, mscnumber: string) => JSON.stringify({ pmnumber, mscnumber });
-        const body =
-          `{"timestamp":${JSON.stringify(new Date().toISOString())},` +
-          `"billingunit":{"reference":${reference(unit.billingUnitPmnumber, bu)},` +
-          `"residentialunit":{"reference":${reference(unit.residentialUnitPmnumber, ru)},${unit.rolesDocument}}}}`;
+        const owned = ownsBillingUnit(unit.billingUnit, principalOf(request).clientId);
+        if (!owned || !unit.residentialUnit) {
+          throw new HttpError(404, { messages: [vendor('UNIT_NOT_FOUND')] });
+        }
+        const document = unit.residentialUnit.rolesDocument;
+        if (document === null) throw new HttpError(404, { messages: [vendor('NO_ROLES')] });
+        // The stored document is already the JSON of `roles` and `partners`: sent as it is. (A JSON
+        // string with a JSON content type is not serialised again; the cast says so to the type provider.)
+        const body = renderCurrentRoles({
+          timestamp: new Date(),
+          billingUnit: { mscnumber: bu, pmnumber: unit.billingUnit?.pmnumber ?? null },
+          residentialUnit: { mscnumber: ru, pmnumber: unit.residentialUnit.pmnumber },
+          document,
+        });
         return reply.type('application/json').send(body as never);
       },
     );

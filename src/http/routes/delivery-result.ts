@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { findDeliveryResult } from '../../db/repositories/deliveries.js';
+import { findDelivery } from '../../db/repositories/deliveries.js';
+import { deliveryVisibleTo } from '../../domain/access.js';
 import { HTTP } from '../../domain/messages.js';
 import { deliveryResultSchema } from '../../domain/response-schema.js';
-import { withCurrentCredential } from '../auth.js';
-import { sendError } from '../errors.js';
+import { principalOf, withCurrentCredential } from '../auth.js';
+import { HttpError } from '../errors.js';
 import { errorResponses } from '../openapi-examples.js';
 import type { RouteContext } from './context.js';
 
@@ -25,14 +26,15 @@ export const deliveryResultRoute =
           response: { 200: deliveryResultSchema, ...errorResponses([401, 404, 429, 500, 503]) },
         },
       },
-      async (request, reply) => {
+      async (request) => {
         const { bu, dataDeliveryId } = request.params;
-        const notFound = () => sendError(reply, 404, { messages: [{ ...HTTP.deliveryNotFound }] });
-        if (!UUID.test(dataDeliveryId)) return notFound();
+        const notFound = () => HttpError.of(404, HTTP.deliveryNotFound);
+        if (!UUID.test(dataDeliveryId)) throw notFound();
         const delivery = await withCurrentCredential(request, { write: false }, (principal) =>
-          findDeliveryResult(db, principal, { id: dataDeliveryId.toLowerCase(), billingUnit: bu }),
+          findDelivery(db, principal, dataDeliveryId.toLowerCase()),
         );
-        if (!delivery) return notFound();
+        const caller = { clientId: principalOf(request).clientId, billingUnitPath: bu };
+        if (!delivery || !deliveryVisibleTo(delivery, caller)) throw notFound();
         return {
           dataDeliveryId: delivery.id,
           status: delivery.status,

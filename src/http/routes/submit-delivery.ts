@@ -6,7 +6,7 @@ import { deliveryBodySchema } from '../../domain/delivery-schema.js';
 import { acceptedSchema } from '../../domain/response-schema.js';
 import { checkDeliverySynchronously } from '../../domain/sync-checks.js';
 import { requireWriteAccess, withCurrentCredential } from '../auth.js';
-import { sendError } from '../errors.js';
+import { HttpError } from '../errors.js';
 import { errorResponses } from '../openapi-examples.js';
 import type { RouteContext } from './context.js';
 
@@ -31,7 +31,7 @@ export const submitDeliveryRoute =
         const { bu, ru } = request.params;
         const rejected = checkDeliverySynchronously(request.body);
         if (rejected.roleMessages.length > 0 || rejected.partnerMessages.length > 0) {
-          return sendError(reply, 400, rejected);
+          throw new HttpError(400, rejected);
         }
         const id = randomUUID();
         await withCurrentCredential(request, { write: true }, (principal) =>

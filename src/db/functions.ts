@@ -1,0 +1,208 @@
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { DeliveryBody } from '../domain/delivery-schema.js';
+import type { PartnerMessage, PlainMessage, RoleMessage } from '../domain/response-schema.js';
+import type { TimelineRole } from '../domain/timeline.js';
+import type { PartnerRecord } from '../domain/unit-document.js';
+import type { Database } from './schema.js';
+
+/**
+ * The typed boundary to the database functions of migrations/: each function's arguments and
+ * result declared once, with their PostgreSQL types (test/db/functions.test.ts compares every
+ * declaration with the live catalogue, pg_proc) and the TypeScript types node-postgres maps them
+ * to. `callFunction` is the only way the code calls them.
+ */
+
+/** A PostgreSQL type as it appears in pg_proc, and the TypeScript type of its values. */
+export interface PgType<T> {
+  readonly name: string;
+  /** Values are sent as JSON text (node-postgres would send a JS array as a PostgreSQL array). */
+  readonly json?: true;
+  /** Type-level only. */
+  readonly __value?: T;
+}
+
+const type = <T>(name: string, json?: true): PgType<T> => (json ? { name, json } : { name });
+
+export const pg = {
+  text: type<string>('text'),
+  boolean: type<boolean>('boolean'),
+  uuid: type<string>('uuid'),
+  integer: type<number>('integer'),
+  /** node-postgres returns int8 as a string (no precision loss). */
+  bigint: type<string>('bigint'),
+  timestamptz: type<Date>('timestamp with time zone'),
+  textArray: type<string[]>('text[]'),
+  json: <T>() => type<T>('json', true),
+  jsonb: <T>() => type<T>('jsonb', true),
+  void: type<void>('void'),
+  /** A result column that is NULL when its row or lookup found nothing. */
+  nullable: <T>(of: PgType<T>): PgType<T | null> => of as PgType<T | null>,
+};
+
+type ValueOf<P> = P extends PgType<infer T> ? T : never;
+type Columns = Record<string, PgType<unknown>>;
+
+interface FunctionDeclaration {
+  args: Columns;
+  /** A scalar result, or the columns of `RETURNS TABLE (…)`. */
+  returns: PgType<unknown> | { table: Columns };
+}
+
+// --- what the functions exchange -------------------------------------------------------------
+
+/** A partner as stored (E2's partner without the `reference` wrapper). */
+export type { PartnerRecord };
+
+/** One element of osr_store_outcomes' argument. */
+export interface StoredOutcome {
+  deliveryId: string;
+  status: 'SUCCESS' | 'FAIL';
+  messages: PlainMessage[] | null;
+  roleMessages: RoleMessage[] | null;
+  partnerMessages: PartnerMessage[] | null;
+  /** Present only for a SUCCESS on a known residential unit. */
+  writes: {
+    residentialUnitId: string;
+    credential: string;
+    deletedRoles: TimelineRole[];
+    updatedRoles: TimelineRole[];
+    insertedRoles: TimelineRole[];
+    partners: PartnerRecord[];
+    history: { entity: 'role' | 'partner'; change: string; before: unknown; after: unknown }[];
+    billingUnit: string;
+    billingUnitPmnumber: string | null;
+    residentialUnitPmnumber: string | null;
+    rolesDocument: string | null;
+  } | null;
+}
+
+const credential = {
+  p_username: pg.text,
+  p_hash: pg.text,
+  p_client: pg.text,
+  p_read_only: pg.boolean,
+};
+
+const delivery = {
+  p_id: pg.uuid,
+  p_billing_unit: pg.text,
+  p_residential_unit: pg.text,
+  p_unit_key: pg.text,
+  p_body: pg.jsonb<DeliveryBody>(),
+};
+
+export const DATABASE_FUNCTIONS = {
+  osr_credential_current: { args: credential, returns: pg.boolean },
+  osr_insert_delivery: {
+    args: {
+      p_id: delivery.p_id,
+      p_client: pg.text,
+      p_credential: pg.text,
+      p_billing_unit: delivery.p_billing_unit,
+      p_residential_unit: delivery.p_residential_unit,
+      p_unit_key: delivery.p_unit_key,
+      p_body: delivery.p_body,
+    },
+    returns: pg.void,
+  },
+  osr_accept: { args: { ...credential, ...delivery }, returns: pg.boolean },
+  osr_delivery_result: {
+    args: { ...credential, p_id: pg.uuid },
+    returns: {
+      table: {
+        credential_ok: pg.boolean,
+        id: pg.nullable(pg.uuid),
+        client_id: pg.nullable(pg.text),
+        billing_unit: pg.nullable(pg.text),
+        status: pg.nullable(pg.text),
+        received_at: pg.nullable(pg.timestamptz),
+        processed_at: pg.nullable(pg.timestamptz),
+        messages: pg.nullable(pg.jsonb<PlainMessage[]>()),
+        role_messages: pg.nullable(pg.jsonb<RoleMessage[]>()),
+        partner_messages: pg.nullable(pg.jsonb<PartnerMessage[]>()),
+      },
+    },
+  },
+  osr_current_roles: {
+    args: { ...credential, p_billing_unit: pg.text, p_residential_unit: pg.text },
+    returns: {
+      table: {
+        credential_ok: pg.boolean,
+        billing_unit_client: pg.nullable(pg.text),
+        billing_unit_pmnumber: pg.nullable(pg.text),
+        residential_unit_found: pg.boolean,
+        residential_unit_pmnumber: pg.nullable(pg.text),
+        roles_document: pg.nullable(pg.text),
+      },
+    },
+  },
+  osr_claim_batch: {
+    args: { p_limit: pg.integer },
+    returns: {
+      table: {
+        id: pg.uuid,
+        client_id: pg.text,
+        credential: pg.text,
+        billing_unit: pg.text,
+        residential_unit: pg.text,
+        body: pg.jsonb<DeliveryBody>(),
+        received_at: pg.timestamptz,
+        billing_unit_client: pg.nullable(pg.text),
+        contracts: pg.nullable(pg.textArray),
+        residential_unit_id: pg.nullable(pg.bigint),
+        roles: pg.json<TimelineRole[]>(),
+        partners: pg.json<PartnerRecord[]>(),
+      },
+    },
+  },
+  osr_store_outcomes: { args: { p_outcomes: pg.jsonb<StoredOutcome[]>() }, returns: pg.void },
+} as const satisfies Record<string, FunctionDeclaration>;
+
+export type FunctionName = keyof typeof DATABASE_FUNCTIONS;
+type Declared<N extends FunctionName> = (typeof DATABASE_FUNCTIONS)[N];
+
+export type FunctionArguments<N extends FunctionName> = {
+  [K in keyof Declared<N>['args']]: ValueOf<Declared<N>['args'][K]>;
+};
+
+export type FunctionResult<N extends FunctionName> = Declared<N>['returns'] extends { table: infer C }
+  ? { [K in keyof C]: ValueOf<C[K]> }[]
+  : ValueOf<Declared<N>['returns']>;
+
+/** Calls a database function with named arguments: one statement, one round trip. */
+export async function callFunction<N extends FunctionName>(
+  db: Kysely<Database> | Transaction<Database>,
+  name: N,
+  args: FunctionArguments<N>,
+): Promise<FunctionResult<N>> {
+  const declaration: FunctionDeclaration = DATABASE_FUNCTIONS[name];
+  const values = args as Record<string, unknown>;
+  const argumentList = sql.join(
+    Object.entries(declaration.args).map(([arg, argType]) => {
+      const value = values[arg];
+      const sent = argType.json && value !== null ? JSON.stringify(value) : value;
+      return sql`${sql.raw(arg)} => ${sent}::${sql.raw(argType.name)}`;
+    }),
+  );
+  const call = sql`${sql.raw(name)}(${argumentList})`;
+  if ('table' in declaration.returns) {
+    const columns = sql.join(Object.keys(declaration.returns.table).map((column) => sql.ref(column)));
+    const { rows } = await sql`SELECT ${columns} FROM ${call}`.execute(db);
+    return rows as FunctionResult<N>;
+  }
+  const { rows } = await sql<{ result: unknown }>`SELECT ${call} AS result`.execute(db);
+  return rows[0]?.result as FunctionResult<N>;
+}
+
+/** The declaration as pg_get_function_arguments / pg_get_function_result print it. */
+export function catalogueSignature(name: FunctionName): { arguments: string; result: string } {
+  const declaration: FunctionDeclaration = DATABASE_FUNCTIONS[name];
+  const list = (columns: Columns) =>
+    Object.entries(columns)
+      .map(([column, columnType]) => `${column} ${columnType.name}`)
+      .join(', ');
+  return {
+    arguments: list(declaration.args),
+    result: 'table' in declaration.returns ? `TABLE(${list(declaration.returns.table)})` : declaration.returns.name,
+  };
+}

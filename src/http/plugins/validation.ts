@@ -1,0 +1,35 @@
+import type { FastifySchemaCompiler } from 'fastify';
+import { serializerCompiler } from 'fastify-type-provider-zod';
+import type { ZodType } from 'zod';
+import { jsonPointer, SchemaError } from '../errors.js';
+import { registerJsonBodyParser } from '../json-body.js';
+import { inRegisteringScope } from './scope.js';
+
+/** Zod validation that reports every violation with a JSON pointer (OSR-SCHEMA). */
+const validatorCompiler: FastifySchemaCompiler<ZodType> =
+  ({ schema }) =>
+  (data) => {
+    const result = schema.safeParse(data);
+    if (result.success) return { value: result.data };
+    return {
+      error: new SchemaError(
+        result.error.issues.map((issue) => ({ message: issue.message, path: jsonPointer(issue.path) })),
+      ),
+    };
+  };
+
+/**
+ * Requests are JSON (the only body parser) and validated by the routes' zod schemas, which also
+ * serialise the answers; a violation is a SchemaError, answered by the errors plugin.
+ */
+export const validation = inRegisteringScope('validation', async (app) => {
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // Our compiler returns SchemaErrors, which Fastify passes on as they are; should a formatter
+  // ever be asked, the answer is still an OSR-SCHEMA message.
+  app.setSchemaErrorFormatter((errors) => {
+    const first: unknown = errors[0];
+    return first instanceof SchemaError ? first : new SchemaError([{ message: 'Invalid request.', path: '' }]);
+  });
+  registerJsonBodyParser(app);
+});

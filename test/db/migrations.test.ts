@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { openDatabase } from '../../src/db/connection.js';
+import {
+  isMigrated,
+  MigrationMismatchError,
+  migrateToLatest,
+  readMigrationFiles,
+  sha256,
+} from '../../src/db/migrate.js';
+import { osr } from '../support/cli.js';
+import { createTestDatabase, multiConnectionSkipReason, type TestDatabase } from '../support/database.js';
+import { adminQuery, databaseUrlFor } from '../support/global-setup.js';
+
+/**
+ * Every landed migration with the SHA-256 of its file. A landed migration is never edited: this
+ * test fails when one changes. A new migration adds its line here when it lands.
+ */
+const LANDED: Record<string, string> = {
+  '0001_baseline': 'PENDING_CHECKSUM',
+};
+
+describe('the committed migration files', () => {
+  it('are exactly the landed ones, unchanged', () => {
+    const files = Object.fromEntries(readMigrationFiles().map((file) => [file.name, file.sha256]));
+    expect(files).toEqual(LANDED);
+  });
+});
+
+describe('a migrated database', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.destroy();
+  });
+
+  it('records the checksum of every applied migration and is current', async () => {
+    const { db } = database.handle;
+    const recorded = await db
+      .selectFrom('osr_migration_checksums')
+      .select(['name', 'sha256'])
+      .orderBy('name')
+      .execute();
+    expect(recorded).toEqual(readMigrationFiles().map(({ name, sha256 }) => ({ name, sha256 })));
+    expect(await isMigrated(db)).toBe(true);
+    expect(await migrateToLatest(db)).toEqual([]);
+  });
+
+  it('is refused, with what to do, when a migration file changed after it was applied', async () => {
+    const { db } = database.handle;
+    const [first] = readMigrationFiles();
+    await sql`UPDATE osr_migration_checksums SET sha256 = ${sha256('an earlier text')} WHERE name = ${first?.name}`.execute(
+      db,
+    );
+    try {
+      expect(await isMigrated(db)).toBe(false);
+      const refused = await migrateToLatest(db).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(MigrationMismatchError);
+      expect((refused as Error).message).toMatch(
+        new RegExp(`migration ${first?.name} was changed after it was applied .*never edited.*new migration`),
+      );
+    } finally {
+      await sql`UPDATE osr_migration_checksums SET sha256 = ${first?.sha256} WHERE name = ${first?.name}`.execute(db);
+    }
+    expect(await isMigrated(db)).toBe(true);
+  });
+});
+
+/** What the development versions before the baseline left behind: their migration names only. */
+const OLD_SCHEMA = `
+  CREATE TABLE kysely_migration (name varchar(255) PRIMARY KEY, timestamp varchar(255) NOT NULL);
+  INSERT INTO kysely_migration VALUES ('0001_initial', '2026-11-01'), ('0006_unit_documents', '2026-11-28');
+`;
+
+describe.skipIf(Boolean(multiConnectionSkipReason()))('a PostgreSQL database made by the old migrations', () => {
+  let name: string;
+  let url: string;
+  beforeAll(async () => {
+    name = `osr_test_old_${randomBytes(6).toString('hex')}`;
+    await adminQuery(inject('adminUrl'), `CREATE DATABASE ${name}`);
+    url = databaseUrlFor(inject('adminUrl'), name);
+    const handle = await openDatabase({ databaseUrl: url, dataDir: '' });
+    await sql.raw(OLD_SCHEMA).execute(handle.db);
+    await handle.close();
+  });
+  afterAll(async () => {
+    if (name) await adminQuery(inject('adminUrl'), `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  });
+
+  it('osr refuses it with a clear message and changes nothing', async () => {
+    const run = await osr(url, ['migrate']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/migrated by another version of osr \(migrations 0001_initial, 0006_unit_documents/);
+    expect(run.stderr).toMatch(/Use an empty database/);
+    const handle = await openDatabase({ databaseUrl: url, dataDir: '' });
+    try {
+      const { rows } = await sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'`.execute(handle.db);
+      expect(rows[0]?.n).toBe(1);
+    } finally {
+      await handle.close();
+    }
+  });
+});
+
+describe('an embedded data directory made by the old migrations', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = join(mkdtempSync(join(tmpdir(), 'osr-old-data-')), 'data');
+    const handle = await openDatabase({ dataDir });
+    await sql.raw(OLD_SCHEMA).execute(handle.db);
+    await handle.close();
+  }, 60_000);
+  afterAll(() => {
+    if (dataDir) rmSync(join(dataDir, '..'), { recursive: true, force: true });
+  });
+
+  it('osr names the directory and says what to do', { timeout: 60_000 }, async () => {
+    const run = await osr('', ['client', 'add', 'acme'], undefined, { OSR_DATA_DIR: dataDir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/migrated by another version of osr/);
+    expect(run.stderr).toContain(`The embedded data directory here: ${dataDir}`);
+  });
+});
