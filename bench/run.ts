@@ -323,6 +323,8 @@ async function latencyAt(rate: number): Promise<{ p50: number; p99: number } | u
   close();
   await stop(served.child);
   await stop(worker.child);
+  const failed = await pgPool.query(`SELECT count(*)::int AS n FROM deliveries WHERE status = 'FAIL'`);
+  if (failed.rows[0].n > 0) throw new Error(`latency: ${failed.rows[0].n} deliveries FAIL (a unit's chain broke)`);
   return percentiles(latencies);
 }
 /** p50 and p99 of the samples; undefined when there is none (a rate too low for the time). */

@@ -21,7 +21,9 @@ export async function openMigratedDatabase(config: Config): Promise<DatabaseHand
     await migrateToLatest(handle.db).catch(async (error: unknown) => {
       await handle.close();
       if (error instanceof MigrationMismatchError && !config.databaseUrl) {
-        throw new MigrationMismatchError(`${error.message} (The embedded data directory here: ${resolve(config.dataDir)})`);
+        throw new MigrationMismatchError(
+          `${error.message} (The embedded data directory here: ${resolve(config.dataDir)})`,
+        );
       }
       throw error;
     });

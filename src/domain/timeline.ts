@@ -28,10 +28,16 @@ export type ChangeOutcome =
   | { ok: true; timeline: Timeline; before: TimelineRole | null; after: TimelineRole | null }
   | { ok: false; rule: TimelineRule };
 
-const byFrom = (a: TimelineRole, b: TimelineRole) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0);
+/**
+ * The one order of roles: by `from`, then by role type (E2 lists several types; within one type
+ * no two roles share a `from`, so a timeline of one type is simply sorted by `from`).
+ */
+export function timelineOrder(a: TimelineRole, b: TimelineRole): number {
+  if (a.from !== b.from) return a.from < b.from ? -1 : 1;
+  return a.role < b.role ? -1 : a.role > b.role ? 1 : 0;
+}
 
-/** The one order of a timeline: by `from` (roles of one type never share a `from`). */
-export const sortTimeline = (roles: readonly TimelineRole[]): TimelineRole[] => [...roles].sort(byFrom);
+export const sortTimeline = (roles: readonly TimelineRole[]): TimelineRole[] => [...roles].sort(timelineOrder);
 
 /** The active role of a sorted timeline. */
 export const activeRole = (timeline: Timeline): TimelineRole | undefined => timeline.at(-1);

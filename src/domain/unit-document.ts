@@ -1,6 +1,6 @@
 import { OPEN_END } from './delivery-schema.js';
 import type { StoredPartner } from './response-schema.js';
-import type { Timeline, TimelineRole } from './timeline.js';
+import { sortTimeline, type Timeline } from './timeline.js';
 
 /**
  * E2's answer (spec section 6), rendered here and nowhere else. The worker renders a unit's
@@ -12,27 +12,22 @@ import type { Timeline, TimelineRole } from './timeline.js';
 /** A partner as stored per residential unit: E2's partner without the `reference` wrapper. */
 export type PartnerRecord = Omit<StoredPartner, 'reference'> & { pmnumber: string };
 
-/** E2 sort order: by `from`, then by role type. */
-export function e2RoleOrder(a: TimelineRole, b: TimelineRole): number {
-  if (a.from !== b.from) return a.from < b.from ? -1 : 1;
-  return a.role < b.role ? -1 : a.role > b.role ? 1 : 0;
-}
-
 const byPmnumber = (a: PartnerRecord, b: PartnerRecord) =>
   a.pmnumber < b.pmnumber ? -1 : a.pmnumber > b.pmnumber ? 1 : 0;
 
 /**
  * The compact JSON text of E2's `roles` and `partners` members (keys in the order of the E2
- * schema): every role of a type the profile shows, by `from` then type, an open `to` as
- * 9999-12-31; every stored partner those roles reference, by pmnumber. null when the unit has no
- * such role (E2 then answers "No on-site-roles found in residential unit.").
+ * schema): every role of a type the profile shows, in E2's sort order (by `from`, then type:
+ * `timelineOrder` in timeline.ts), an open `to` as 9999-12-31; every stored partner those roles
+ * reference, by pmnumber. null when the unit has no such role (E2 then answers "No on-site-roles
+ * found in residential unit.").
  */
 export function renderUnitDocument(
   roles: Timeline,
   partners: Iterable<PartnerRecord>,
   shownRoleTypes: ReadonlySet<string>,
 ): string | null {
-  const shown = roles.filter((role) => shownRoleTypes.has(role.role)).sort(e2RoleOrder);
+  const shown = sortTimeline(roles.filter((role) => shownRoleTypes.has(role.role)));
   if (shown.length === 0) return null;
   const referenced = new Set(shown.map((role) => role.pmnumber));
   const shownPartners = [...partners].filter((partner) => referenced.has(partner.pmnumber)).sort(byPmnumber);

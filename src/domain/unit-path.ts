@@ -16,7 +16,11 @@ const UNIT_PATH_CHECKS = [
 ] as const;
 
 /** Every D1/D2 message the path numbers earn, in rule order (empty: both well-formed). */
-export function unitPathFormatMessages(billingUnit: string, residentialUnit: string, vendorKey: string): KeyedMessage[] {
+export function unitPathFormatMessages(
+  billingUnit: string,
+  residentialUnit: string,
+  vendorKey: string,
+): KeyedMessage[] {
   const path = { billingUnit, residentialUnit };
   return UNIT_PATH_CHECKS.filter((check) => check.failed(path)).map((check) => keyedMessage(check.id, vendorKey));
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { HTTP, keyedMessage } from '../domain/messages.js';
+import { HTTP, keyedMessage, standardMessage } from '../domain/messages.js';
 import { errorEnvelopeSchema } from '../domain/response-schema.js';
 import { projectFile } from '../project-files.js';
 
@@ -41,14 +41,13 @@ const errors = {
         from: '2022-06-01',
         to: '2022-12-31',
         partner: { pmnumber: '12345699', mscnumber: null },
-        ...{ key: 'OSR-1001', message: 'The partner referenced in a role is not sent in the same request.' },
+        ...standardMessage('OSR-1001'),
       },
     ],
     [
       {
         partner: { pmnumber: '12345612', mscnumber: null },
-        key: 'OSR-1002',
-        message: 'The email-address of a partner is not valid.',
+        ...standardMessage('OSR-1002'),
       },
     ],
   ),

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_TIMEOUT_MS, expectOk, expectUsageError, osr } from '../support/cli.js';
 import { multiConnectionSkipReason } from '../support/database.js';
 import { awaitResult, basic, deliver, getRoles, type Harness, startHarness } from '../support/harness.js';
-import { moveInMustermann, useCase3 } from '../support/spec.js';
+import { MESSAGE, moveInMustermann, useCase3 } from '../support/spec.js';
 
 /**
  * Operator and support commands beyond adding: import, credential list/revoke/rotate, history,
@@ -158,9 +158,7 @@ describe.skipIf(Boolean(skipReason))('osr operator commands', { timeout: CLI_TIM
     const deliveries = await osr(url, ['deliveries', '--status', 'FAIL', '--since', '1h']);
     expectOk(deliveries);
     expect(deliveries.stdout).toContain(failed.dataDeliveryId);
-    expect(deliveries.stdout).toContain(
-      'OSR-KALO [S-COR 2022-06-01 12345612]: There is no matching role in the delete target.',
-    );
+    expect(deliveries.stdout).toContain(`${MESSAGE.X1.key} [S-COR 2022-06-01 12345612]: ${MESSAGE.X1.message}`);
     expect(deliveries.stdout).not.toContain('Mustermann');
     expectUsageError(await osr(url, ['deliveries', '--status', 'DONE']), /invalid --status/);
     expectUsageError(await osr(url, ['deliveries', '--since', 'yesterday']), /invalid --since/);

@@ -11,7 +11,7 @@ import { CLI_TIMEOUT_MS, expectOk, expectUsageError, osr } from '../support/cli.
 import { createTestDatabase, multiConnectionSkipReason, type TestDatabase } from '../support/database.js';
 import { adminQuery, databaseUrlFor } from '../support/global-setup.js';
 import { BASE, basic, getRoles, postDelivery } from '../support/harness.js';
-import { moveInMustermann } from '../support/spec.js';
+import { MESSAGE, moveInMustermann } from '../support/spec.js';
 
 /**
  * The operator CLI as real child processes (`node bin/osr.js …`) against a PostgreSQL database:
@@ -169,9 +169,7 @@ describe.skipIf(Boolean(skipReason))('osr CLI', () => {
         // authenticated; the unit created by the CLI exists but has no roles yet
         const empty = await getRoles(app, erp, '654321', '0001');
         expect(empty.statusCode).toBe(404);
-        expect(empty.json().messages).toEqual([
-          { key: 'OSR-KALO', message: 'No on-site-roles found in residential unit.' },
-        ]);
+        expect(empty.json().messages).toEqual([MESSAGE.NO_ROLES]);
         const accepted = await postDelivery(app, erp, '654321', '0001', moveInMustermann());
         expect(accepted.statusCode, accepted.body).toBe(202);
 

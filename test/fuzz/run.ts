@@ -8,6 +8,7 @@ import {
   deliveryResultSchema,
   errorEnvelopeSchema,
 } from '../../src/domain/response-schema.js';
+import { MESSAGE } from '../support/spec.js';
 import { fuzzRequest } from './requests.js';
 
 export interface FuzzReport {
@@ -54,8 +55,11 @@ export async function checkProcessedDeliveries(
   db: Kysely<Database>,
 ): Promise<{ pending: number; unexpected: number; total: number }> {
   const rows = await db.selectFrom('deliveries').select(['status', 'role_messages', 'messages']).execute();
+  const unexpectedTexts = [MESSAGE.INSERT_UNEXPECTED, MESSAGE.UPDATE_UNEXPECTED, MESSAGE.DELETE_UNEXPECTED].map(
+    (said) => said.message,
+  );
   const unexpected = rows.filter((row) =>
-    JSON.stringify([row.role_messages, row.messages]).includes('Please contact the support'),
+    unexpectedTexts.some((text) => JSON.stringify([row.role_messages, row.messages]).includes(text)),
   );
   return {
     pending: rows.filter((row) => row.status === 'PENDING').length,

@@ -13,7 +13,7 @@ import {
   startHarness,
 } from '../support/harness.js';
 import { withoutPerRequestHeaders } from '../support/headers.js';
-import { moveInMustermann } from '../support/spec.js';
+import { MESSAGE, moveInMustermann } from '../support/spec.js';
 
 /**
  * OWASP API1 (object level authorisation) as a matrix: for every endpoint, client A tries B's
@@ -130,8 +130,8 @@ describe('authorisation matrix (every endpoint × foreign / unknown / mismatched
     });
     const unknownBillingUnit = await post('999999', '0001');
     const unknownUnit = await post('111111', '0999');
-    expect(unknownBillingUnit.result.messages[0].key).toBe('OSR-2001');
-    expect(unknownUnit.result.messages[0].key).toBe('OSR-2002');
+    expect(unknownBillingUnit.result.messages[0].key).toBe(MESSAGE.D5.key);
+    expect(unknownUnit.result.messages[0].key).toBe(MESSAGE.D6.key);
     for (const [bu, ru, reference] of [
       ['222222', '0001', unknownBillingUnit],
       ['222222', '0002', unknownBillingUnit],

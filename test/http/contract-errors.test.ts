@@ -13,7 +13,16 @@ import {
   seed,
   startHarness,
 } from '../support/harness.js';
-import { delivery, MUSTERMANN, moveInMustermann } from '../support/spec.js';
+import {
+  delivery,
+  HTTP_ERROR,
+  MESSAGE,
+  MUSTERMANN,
+  moveInMustermann,
+  SCHEMA_KEY,
+  partnerEcho as specPartnerEcho,
+  roleEcho as specRoleEcho,
+} from '../support/spec.js';
 
 /**
  * Every HTTP status code and synchronous message of spec sections 2–4, 6 and 7, through the real
@@ -27,21 +36,15 @@ const E2 = (bu: string, ru: string) => `${BASE}/billingunits/${bu}/residentialun
 const E3 = (bu: string, id: string) => `${BASE}/billingunits/${bu}/on-site-roles/data-delivery/${id}`;
 
 const MESSAGES = {
-  unauthorized: { key: 'OSR-401', message: 'Authorization failure.' },
-  forbidden: { key: 'OSR-403', message: 'No permission to the requested data with the given credentials.' },
-  deliveryNotFound: { key: 'OSR-404', message: 'Data delivery not found.' },
-  notFound: { key: 'OSR-404', message: 'Not found.' },
-  payloadTooLarge: { key: 'OSR-413', message: 'Payload too large.' },
-  unsupportedMediaType: { key: 'OSR-415', message: 'Unsupported media type, use application/json.' },
-  tooManyRequests: { key: 'OSR-429', message: 'Too many requests.' },
-  partnerNotInDelivery: 'The partner referenced in a role is not sent in the same request.',
-  invalidEmail: 'The email-address of a partner is not valid.',
-  invalidPhone: 'The phone number of a partner is not valid.',
-  fromMissingBillingRecipient: 'The `from` date is missing in this case of billing recipient changes',
-  d1: { key: 'OSR-KALO', message: 'Format problem detected with mscnumber of billing unit' },
-  d2: { key: 'OSR-KALO', message: 'Format problem detected with mscnumber of residential unit' },
-  unitNotFound: { key: 'OSR-KALO', message: 'Residential unit not found.' },
-  noRoles: { key: 'OSR-KALO', message: 'No on-site-roles found in residential unit.' },
+  ...HTTP_ERROR,
+  partnerNotInDelivery: MESSAGE['OSR-1001'].message,
+  invalidEmail: MESSAGE['OSR-1002'].message,
+  invalidPhone: MESSAGE['OSR-1003'].message,
+  fromMissingBillingRecipient: MESSAGE['OSR-1004'].message,
+  d1: MESSAGE.D1,
+  d2: MESSAGE.D2,
+  unitNotFound: MESSAGE.UNIT_NOT_FOUND,
+  noRoles: MESSAGE.NO_ROLES,
 } as const;
 
 // biome-ignore lint/suspicious/noExplicitAny: request bodies are mutated freely to break the schema
@@ -81,20 +84,10 @@ const roleEcho = (
   role: { role: string; from?: string | null; to?: string | null; pmnumber?: string | null },
   key: string,
   message: string,
-) => ({
-  role: role.role,
-  from: role.from ?? null,
-  to: role.to ?? '9999-12-31',
-  partner: { pmnumber: role.pmnumber ?? null, mscnumber: null },
-  key,
-  message,
-});
+) => specRoleEcho({ ...role, partner: { pmnumber: role.pmnumber } }, { key, message });
 
-const partnerEcho = (pmnumber: string | null, key: string, message: string) => ({
-  partner: { pmnumber, mscnumber: null },
-  key,
-  message,
-});
+const partnerEcho = (pmnumber: string | null, key: string, message: string) =>
+  specPartnerEcho(pmnumber, { key, message });
 
 const partnerWith = (pmnumber: string, extra: Record<string, unknown>) => ({
   reference: { pmnumber },
@@ -226,7 +219,7 @@ describe('error envelope and status codes of the contract', () => {
       const body = response.json();
       expect(body).toEqual({ status: 'FAIL', messages: expect.any(Array), roleMessages: null, partnerMessages: null });
       for (const message of body.messages) {
-        expect(message).toEqual({ key: 'OSR-SCHEMA', message: expect.stringMatching(/\S/), path: expect.any(String) });
+        expect(message).toEqual({ key: SCHEMA_KEY, message: expect.stringMatching(/\S/), path: expect.any(String) });
       }
       expect(sorted(body.messages.map((m: { path: string }) => m.path))).toEqual(sorted(paths));
       expect(body).not.toHaveProperty('dataDeliveryId');
@@ -849,7 +842,7 @@ describe('error envelope and status codes of the contract', () => {
         headers: { authorization: AUTH },
       });
       expect(response.statusCode).toBe(400);
-      expect(response.json()).toMatchObject({ status: 'FAIL', messages: [{ key: 'OSR-SCHEMA' }] });
+      expect(response.json()).toMatchObject({ status: 'FAIL', messages: [{ key: SCHEMA_KEY }] });
       expect(response.headers['x-request-id']).toMatch(/\S/);
     });
 

@@ -11,7 +11,7 @@ import {
   seed,
   startHarness,
 } from '../support/harness.js';
-import { moveInMustermann } from '../support/spec.js';
+import { HTTP_ERROR, moveInMustermann } from '../support/spec.js';
 
 /**
  * The app remembers a verified username/password for a minute (no credential read, no scrypt per
@@ -26,7 +26,7 @@ const PASSWORD = 'acme-password';
 const AUTH = basic(USERNAME, PASSWORD);
 const UNAUTHORIZED = {
   status: 'FAIL',
-  messages: [{ key: 'OSR-401', message: 'Authorization failure.' }],
+  messages: [HTTP_ERROR.unauthorized],
   roleMessages: null,
   partnerMessages: null,
 };

@@ -11,8 +11,8 @@ import { DeliveryWorker } from '../../src/worker/worker.js';
 import { multiConnectionSkipReason } from '../support/database.js';
 import { awaitResult, BASE, basic, type Harness, postDelivery, seed, startHarness } from '../support/harness.js';
 import { waitFor } from '../support/processes.js';
+import { HTTP_ERROR, moveInMustermann, useCase1 } from '../support/spec.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { moveInMustermann, useCase1 } from '../support/spec.js';
 
 const skipReason = multiConnectionSkipReason();
 if (skipReason) console.warn(`[skipped] database outage: ${skipReason}`);
@@ -83,7 +83,7 @@ describe.skipIf(Boolean(skipReason))('database outage', { timeout: 60_000 }, () 
     const before = await countDeliveries();
     const unavailable = {
       status: 'FAIL',
-      messages: [{ key: 'OSR-503', message: 'Service temporarily unavailable.' }],
+      messages: [HTTP_ERROR.unavailable],
       roleMessages: null,
       partnerMessages: null,
     };

@@ -13,7 +13,7 @@ import {
   startHarness,
 } from '../support/harness.js';
 import { withoutPerRequestHeaders } from '../support/headers.js';
-import { moveInMustermann, useCase1 } from '../support/spec.js';
+import { HTTP_ERROR, MESSAGE, moveInMustermann, useCase1 } from '../support/spec.js';
 
 /**
  * Per-client isolation (spec sections 2 and 5): a client sees and changes only its own billing
@@ -29,12 +29,9 @@ const BU_A = '111111';
 const BU_B = '222222';
 const BU_UNKNOWN = '999999';
 
-const D5 = {
-  key: 'OSR-2001',
-  message: 'Die übermittelte Nummer der Abrechnungseinheit des Messdienstleisters ist nicht bekannt.',
-};
-const DELIVERY_NOT_FOUND = { key: 'OSR-404', message: 'Data delivery not found.' };
-const UNIT_NOT_FOUND = { key: 'OSR-KALO', message: 'Residential unit not found.' };
+const D5 = MESSAGE.D5;
+const DELIVERY_NOT_FOUND = HTTP_ERROR.deliveryNotFound;
+const UNIT_NOT_FOUND = MESSAGE.UNIT_NOT_FOUND;
 
 /** Same status, same headers (apart from the request id), byte-identical body. */
 function expectIndistinguishable(actual: LightMyRequestResponse, reference: LightMyRequestResponse): void {
@@ -151,9 +148,7 @@ describe('per-client isolation', () => {
       const result = await deliver(h.app, A1, BU_B, '0002', moveInMustermann({ bu: BU_B, ru: '0002' }));
       expect(result).toMatchObject({ status: 'FAIL', messages: [D5] });
       expect(await unitState(BU_B, '0002')).toEqual(before);
-      expect((await getRoles(h.app, B1, BU_B, '0002')).json().messages).toEqual([
-        { key: 'OSR-KALO', message: 'No on-site-roles found in residential unit.' },
-      ]);
+      expect((await getRoles(h.app, B1, BU_B, '0002')).json().messages).toEqual([MESSAGE.NO_ROLES]);
     });
 
     it("B's own deliveries are not disturbed by A's attempts: B still works on its unit", async () => {

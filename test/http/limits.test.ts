@@ -6,6 +6,7 @@ import { DEFAULT_PROFILE } from '../../src/domain/process-delivery.js';
 import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { BASE, basic, type Harness, seed, startHarness } from '../support/harness.js';
+import { HTTP_ERROR } from '../support/spec.js';
 
 const AUTH = basic('erp', 'erp-password');
 const E2 = `${BASE}/billingunits/654321/residentialunits/0001/on-site-roles`;
@@ -68,7 +69,7 @@ describe('limits over real HTTP', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 431 /);
     expect(envelopeOf(answer)).toEqual({
       status: 'FAIL',
-      messages: [{ key: 'OSR-431', message: 'Request header fields too large.' }],
+      messages: [HTTP_ERROR.headersTooLarge],
       roleMessages: null,
       partnerMessages: null,
     });
@@ -88,7 +89,7 @@ describe('limits over real HTTP', () => {
       300,
     );
     expect(answer).toMatch(/^HTTP\/1\.1 408 /);
-    expect(envelopeOf(answer).messages).toEqual([{ key: 'OSR-408', message: 'Request timeout.' }]);
+    expect(envelopeOf(answer).messages).toEqual([HTTP_ERROR.requestTimeout]);
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
@@ -114,7 +115,7 @@ describe('limits over real HTTP', () => {
     expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(await response.json()).toEqual({
       status: 'FAIL',
-      messages: [{ key: 'OSR-503', message: 'Service temporarily unavailable.' }],
+      messages: [HTTP_ERROR.unavailable],
       roleMessages: null,
       partnerMessages: null,
     });

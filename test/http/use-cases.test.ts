@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentRolesSchema, deliveryResultSchema } from '../../src/domain/response-schema.js';
 import { basic, deliver, getRoles, type Harness, seed, startHarness } from '../support/harness.js';
-import { moveInMustermann, useCase1, useCase2, useCase3 } from '../support/spec.js';
+import { MESSAGE, moveInMustermann, useCase1, useCase2, useCase3 } from '../support/spec.js';
 
 const AUTH = basic('erp', 'erp-password');
 
@@ -108,8 +108,7 @@ describe('use cases 1–3 end to end (POST → poll E3 → GET E2)', () => {
           from: '2017-01-01',
           to: '2017-12-31',
           partner: { pmnumber: '12345612', mscnumber: null },
-          key: 'OSR-KALO',
-          message: 'Error on insert: inserting role before current role not supported by the MSC.',
+          ...MESSAGE.I1,
         },
       ],
     });

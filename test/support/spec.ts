@@ -154,10 +154,10 @@ export function partnerEcho(pmnumber: string | null, said: Said) {
   return { partner: { pmnumber, mscnumber: null }, key, message };
 }
 
-/** Plain message (inside messages): `{ key, message, path? }`. */
-export function plainMessage(said: Said, path?: string) {
+/** Plain message (inside messages): `{ key, message }` (only schema errors add a `path`). */
+export function plainMessage(said: Said) {
   const { key, message } = keyed(said);
-  return path === undefined ? { key, message } : { key, message, path };
+  return { key, message };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -176,7 +176,11 @@ export const MUSTERMANN = partner('12345611', 'Mustermann', 'Max', '0176-5555555
 export const MUSTERFRAU = partner('12345612', 'Musterfrau', 'Meike', '0176-66666666');
 
 /** An E1 body in the shape of the use cases, for the unit `{ bu, ru }` (default 654321/0001). */
-export function delivery(roles: LooseRole[], partners: unknown[], { bu = BU, ru = RU }: { bu?: string; ru?: string } = {}) {
+export function delivery(
+  roles: LooseRole[],
+  partners: unknown[],
+  { bu = BU, ru = RU }: { bu?: string; ru?: string } = {},
+) {
   return {
     timestamp: '2022-05-16T10:17:17Z',
     billingunit: {

@@ -9,17 +9,7 @@ import {
 } from '../../src/domain/process-delivery.js';
 import { applyChanges } from '../../src/domain/role-diff.js';
 import { APPLY, sortTimeline } from '../../src/domain/timeline.js';
-import {
-  BU,
-  KALO,
-  MESSAGE,
-  OPEN,
-  partnerEcho,
-  plainMessage,
-  RU,
-  roleEcho,
-  withKey,
-} from '../support/spec.js';
+import { BU, KALO, MESSAGE, OPEN, partnerEcho, plainMessage, RU, roleEcho, withKey } from '../support/spec.js';
 import { body, CLIENT, input, partner, role, shown, state, stored } from './fixtures.js';
 
 const M_OPEN = stored('2018-05-01', null, '12345611');
@@ -120,7 +110,7 @@ describe('processDelivery step 1: D1-D6 in order, the first failure ends process
     expect(decision).toStrictEqual(failWith({ messages: [plainMessage('D5')] }));
   });
 
-  it("D5: billing unit of another client: the same answer as an unknown one, even with every contract", () => {
+  it('D5: billing unit of another client: the same answer as an unknown one, even with every contract', () => {
     const foreign = { billingUnit: { clientId: 'globex', contracts: ['S-COR'] }, residentialUnit: { roles: [] } };
     expect(processDelivery(input(validBody()), foreign)).toStrictEqual(failWith({ messages: [plainMessage('D5')] }));
     // the same unit passes D5 for its owner
@@ -146,7 +136,10 @@ describe('processDelivery step 1: D1-D6 in order, the first failure ends process
       roles: [{ role: 'S-COR' }, role('INSERT', '2022-06-01', undefined, '1', 'S-XYZ')],
       partners: [partner('1'), partner('1')],
     });
-    const decision = processDelivery(input(b), { billingUnit: { clientId: CLIENT, contracts: [] }, residentialUnit: null });
+    const decision = processDelivery(input(b), {
+      billingUnit: { clientId: CLIENT, contracts: [] },
+      residentialUnit: null,
+    });
     expect(decision).toStrictEqual(failWith({ messages: [plainMessage('D6')] }));
   });
 

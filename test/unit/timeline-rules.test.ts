@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { processDelivery } from '../../src/domain/process-delivery.js';
 import { applyChanges } from '../../src/domain/role-diff.js';
 import { sortTimeline, type TimelineRole } from '../../src/domain/timeline.js';
-import { type LooseRole, MUSTERFRAU, MUSTERMANN, roleEcho, type RuleId } from '../support/spec.js';
+import { type LooseRole, MUSTERFRAU, MUSTERMANN, type RuleId, roleEcho } from '../support/spec.js';
 import { body, input, partner, role, state, stored } from './fixtures.js';
 
 /**
@@ -36,7 +36,7 @@ interface Row {
   /** The S-COR roles of the delivery, applied in this order. */
   roles: LooseRole[];
   /** FAIL with the rule's message on the role at `at` (default 0), or SUCCESS with this timeline. */
-  then: { fails: RuleId; at?: number } | { timeline: TimelineRole[] };
+  expected: { fails: RuleId; at?: number } | { timeline: TimelineRole[] };
 }
 
 const ROWS: Row[] = [
@@ -45,73 +45,73 @@ const ROWS: Row[] = [
     name: 'INSERT into an empty unit: N becomes the active role',
     before: EMPTY,
     roles: [role('INSERT', '2022-06-01', '2022-12-31', PM2)],
-    then: { timeline: [F] },
+    expected: { timeline: [F] },
   },
   {
     name: 'INSERT of an open-ended role into an empty unit',
     before: EMPTY,
     roles: [role('INSERT', '2022-06-01', undefined, '1')],
-    then: { timeline: [stored('2022-06-01', null, '1')] },
+    expected: { timeline: [stored('2022-06-01', null, '1')] },
   },
   {
     name: 'INSERT the day after the ended active role (I3 boundary)',
     before: CLOSED,
     roles: [role('INSERT', '2022-06-01', '2022-12-31', PM2)],
-    then: { timeline: [M, F] },
+    expected: { timeline: [M, F] },
   },
   {
     name: 'INSERT after a gap (vacancy is allowed); to 9999-12-31 is stored as open',
     before: SUCCESSOR,
     roles: [role('INSERT', '2024-03-01', '9999-12-31', '3')],
-    then: { timeline: [M, F, stored('2024-03-01', null, '3')] },
+    expected: { timeline: [M, F, stored('2024-03-01', null, '3')] },
   },
   {
     name: 'I1: N.from one day before active.from',
     before: SUCCESSOR,
     roles: [role('INSERT', '2022-05-31', undefined, '3')],
-    then: { fails: 'I1' },
+    expected: { fails: 'I1' },
   },
   {
     name: "I1: N inside the predecessor's period",
     before: SUCCESSOR,
     roles: [role('INSERT', '2020-01-01', '2020-12-31', '3')],
-    then: { fails: 'I1' },
+    expected: { fails: 'I1' },
   },
   {
     name: 'I1 is decided before I2 (active role open-ended, N earlier)',
     before: OPEN_ACTIVE,
     roles: [role('INSERT', '2017-01-01', '2017-12-31', PM2)],
-    then: { fails: 'I1' },
+    expected: { fails: 'I1' },
   },
   {
     name: 'I2: the active role is open-ended (use case 1 without its UPDATE)',
     before: OPEN_ACTIVE,
     roles: [role('INSERT', '2022-06-01', '2022-12-31', PM2)],
-    then: { fails: 'I2' },
+    expected: { fails: 'I2' },
   },
   {
     name: 'I2 is decided before I3 (active role open-ended, N.from = active.from)',
     before: OPEN_ACTIVE,
     roles: [role('INSERT', '2018-05-01', undefined, '3')],
-    then: { fails: 'I2' },
+    expected: { fails: 'I2' },
   },
   {
     name: 'I3: N.from = active.to (to is inclusive)',
     before: CLOSED,
     roles: [role('INSERT', '2022-05-31', '2022-12-31', PM2)],
-    then: { fails: 'I3' },
+    expected: { fails: 'I3' },
   },
   {
     name: 'I3: N.from inside the active period',
     before: CLOSED,
     roles: [role('INSERT', '2020-01-01', undefined, PM2)],
-    then: { fails: 'I3' },
+    expected: { fails: 'I3' },
   },
   {
     name: 'I3: N.from = active.from',
     before: SUCCESSOR,
     roles: [role('INSERT', '2022-06-01', '2022-06-30', '3')],
-    then: { fails: 'I3' },
+    expected: { fails: 'I3' },
   },
 
   // UPDATE (request U): the active role matches → its `to` changes; else U3, U2, U1 in this order.
@@ -119,7 +119,7 @@ const ROWS: Row[] = [
     name: 'UPDATE of the active role: to := U.to',
     before: OPEN_ACTIVE,
     roles: [closeMustermann],
-    then: { timeline: [M] },
+    expected: { timeline: [M] },
   },
   ...(
     [
@@ -132,57 +132,57 @@ const ROWS: Row[] = [
       name: `UPDATE with to ${how} open-ends the active role`,
       before: SUCCESSOR,
       roles: [{ ...role('UPDATE', '2022-06-01', undefined, PM2), ...(to === undefined ? {} : { to }) }],
-      then: { timeline: [M, stored('2022-06-01', null, PM2)] },
+      expected: { timeline: [M, stored('2022-06-01', null, PM2)] },
     }),
   ),
   {
     name: 'UPDATE finds the active role by the latest from, also when the stored roles come unsorted',
     before: [F, M],
     roles: [role('UPDATE', '2022-06-01', '2023-07-31', PM2)],
-    then: { timeline: [M, stored('2022-06-01', '2023-07-31', PM2)] },
+    expected: { timeline: [M, stored('2022-06-01', '2023-07-31', PM2)] },
   },
   {
     name: 'U3: the matching role is the predecessor, not the active one',
     before: SUCCESSOR,
     roles: [role('UPDATE', '2018-05-01', '2022-04-30', PM1)],
-    then: { fails: 'U3' },
+    expected: { fails: 'U3' },
   },
   {
     name: 'U3 is decided before U2 (a predecessor matches, the active role has the same pmnumber)',
     before: SAME_PARTNER_TWICE,
     roles: [role('UPDATE', '2018-01-01', '2018-06-30', '1')],
-    then: { fails: 'U3' },
+    expected: { fails: 'U3' },
   },
   {
     name: 'U2: the active role has the pmnumber, with another from',
     before: SUCCESSOR,
     roles: [role('UPDATE', '2022-06-02', '2023-07-31', PM2)],
-    then: { fails: 'U2' },
+    expected: { fails: 'U2' },
   },
   {
     name: 'U2: the open-ended active role has the pmnumber, with another from',
     before: OPEN_ACTIVE,
     roles: [role('UPDATE', '2019-01-01', '2022-05-31', PM1)],
-    then: { fails: 'U2' },
+    expected: { fails: 'U2' },
   },
-  { name: 'U1: the unit has no S-COR role at all', before: EMPTY, roles: [closeMustermann], then: { fails: 'U1' } },
+  { name: 'U1: the unit has no S-COR role at all', before: EMPTY, roles: [closeMustermann], expected: { fails: 'U1' } },
   {
     name: 'U1: neither the role nor the active pmnumber matches',
     before: SUCCESSOR,
     roles: [role('UPDATE', '2022-06-01', '2023-07-31', '999')],
-    then: { fails: 'U1' },
+    expected: { fails: 'U1' },
   },
   {
     name: "U1: the predecessor's pmnumber with another from (not the active role's pmnumber)",
     before: SUCCESSOR,
     roles: [role('UPDATE', '2018-05-02', '2022-05-31', PM1)],
-    then: { fails: 'U1' },
+    expected: { fails: 'U1' },
   },
   {
-    name: 'U1: the active role\'s from with another pmnumber',
+    name: "U1: the active role's from with another pmnumber",
     before: OPEN_ACTIVE,
     roles: [role('UPDATE', '2018-05-01', '2022-05-31', PM2)],
-    then: { fails: 'U1' },
+    expected: { fails: 'U1' },
   },
 
   // DELETE (request X, X.to ignored): the active role matches → removed; else X3, X2, X1 in this order.
@@ -190,67 +190,67 @@ const ROWS: Row[] = [
     name: 'DELETE of the active role: its predecessor becomes active again',
     before: SUCCESSOR,
     roles: [role('DELETE', '2022-06-01', '2022-12-31', PM2)],
-    then: { timeline: [M] },
+    expected: { timeline: [M] },
   },
   {
     name: 'DELETE ignores X.to (even one before X.from)',
     before: SUCCESSOR,
     roles: [role('DELETE', '2022-06-01', '2000-01-01', PM2)],
-    then: { timeline: [M] },
+    expected: { timeline: [M] },
   },
   {
     name: 'DELETE of the only role leaves the unit without roles',
     before: OPEN_ACTIVE,
     roles: [role('DELETE', '2018-05-01', undefined, PM1)],
-    then: { timeline: [] },
+    expected: { timeline: [] },
   },
   {
     name: 'X3: the matching role is the predecessor, not the active one',
     before: SUCCESSOR,
     roles: [role('DELETE', '2018-05-01', '2022-05-31', PM1)],
-    then: { fails: 'X3' },
+    expected: { fails: 'X3' },
   },
   {
     name: 'X3 is decided before X2 (a predecessor matches, the active role has the same pmnumber)',
     before: SAME_PARTNER_TWICE,
     roles: [role('DELETE', '2018-01-01', undefined, '1')],
-    then: { fails: 'X3' },
+    expected: { fails: 'X3' },
   },
   {
     name: 'X2: the active role has the pmnumber, with another from',
     before: SUCCESSOR,
     roles: [role('DELETE', '2022-06-02', '2022-12-31', PM2)],
-    then: { fails: 'X2' },
+    expected: { fails: 'X2' },
   },
   {
     name: 'X2: the open-ended active role has the pmnumber, with another from',
     before: OPEN_ACTIVE,
     roles: [role('DELETE', '2019-01-01', undefined, PM1)],
-    then: { fails: 'X2' },
+    expected: { fails: 'X2' },
   },
   {
     name: 'X1: the unit has no S-COR role at all',
     before: EMPTY,
     roles: [role('DELETE', '2022-06-01', undefined, PM2)],
-    then: { fails: 'X1' },
+    expected: { fails: 'X1' },
   },
   {
     name: 'X1: neither the role nor the active pmnumber matches',
     before: SUCCESSOR,
     roles: [role('DELETE', '2022-06-01', undefined, '999')],
-    then: { fails: 'X1' },
+    expected: { fails: 'X1' },
   },
   {
     name: "X1: the predecessor's pmnumber with another from",
     before: SUCCESSOR,
     roles: [role('DELETE', '2018-05-02', undefined, PM1)],
-    then: { fails: 'X1' },
+    expected: { fails: 'X1' },
   },
   {
     name: "X1: the active role's from with another pmnumber",
     before: OPEN_ACTIVE,
     roles: [role('DELETE', '2018-05-01', undefined, PM2)],
-    then: { fails: 'X1' },
+    expected: { fails: 'X1' },
   },
 
   // Array order: each change sees the ones before it; the first failure ends processing.
@@ -258,31 +258,31 @@ const ROWS: Row[] = [
     name: 'use case 1: UPDATE ends the active role, then INSERT adds the new one',
     before: OPEN_ACTIVE,
     roles: [closeMustermann, role('INSERT', '2022-06-01', '2022-12-31', PM2)],
-    then: { timeline: [M, F] },
+    expected: { timeline: [M, F] },
   },
   {
     name: 'I2: the same two changes in the other order (INSERT sees the open-ended active role)',
     before: OPEN_ACTIVE,
     roles: [role('INSERT', '2022-06-01', '2022-12-31', PM2), closeMustermann],
-    then: { fails: 'I2' },
+    expected: { fails: 'I2' },
   },
   {
     name: 'I3 on the active role that an UPDATE earlier in the delivery ended',
     before: OPEN_ACTIVE,
     roles: [closeMustermann, role('INSERT', '2022-05-31', undefined, PM2)],
-    then: { fails: 'I3', at: 1 },
+    expected: { fails: 'I3', at: 1 },
   },
   {
     name: 'I1 after an UPDATE earlier in the delivery',
     before: OPEN_ACTIVE,
     roles: [closeMustermann, role('INSERT', '2017-01-01', '2017-12-31', PM2)],
-    then: { fails: 'I1', at: 1 },
+    expected: { fails: 'I1', at: 1 },
   },
   {
     name: 'DELETE, then UPDATE of the predecessor that became active again',
     before: SUCCESSOR,
     roles: [role('DELETE', '2022-06-01', undefined, PM2), role('UPDATE', '2018-05-01', undefined, PM1)],
-    then: { timeline: [M_OPEN] },
+    expected: { timeline: [M_OPEN] },
   },
   {
     name: 'INSERT, UPDATE and DELETE of the same new role',
@@ -292,38 +292,38 @@ const ROWS: Row[] = [
       role('UPDATE', '2022-06-01', '2023-06-30', '1'),
       role('DELETE', '2022-06-01', undefined, '1'),
     ],
-    then: { timeline: [M] },
+    expected: { timeline: [M] },
   },
   {
     name: 'U1 ends processing: the X1 of the next role is not reported',
     before: EMPTY,
     roles: [closeMustermann, role('DELETE', '2018-05-01', undefined, PM1)],
-    then: { fails: 'U1' },
+    expected: { fails: 'U1' },
   },
 ];
 
 describe('spec 5.3: applying S-COR changes (the I/U/X table)', () => {
-  it.each(ROWS)('$name', ({ before, roles, then }) => {
+  it.each(ROWS)('$name', ({ before, roles, expected }) => {
     const pmnumbers = new Set(roles.map((r) => r.partner?.pmnumber).filter((pmnumber) => pmnumber != null));
     const partners = [...pmnumbers].map((pmnumber) => partner(pmnumber));
     const decision = processDelivery(input(body({ roles, partners })), state(before));
-    if ('fails' in then) {
+    if ('fails' in expected) {
       expect(decision).toStrictEqual({
         status: 'FAIL',
         messages: [],
-        roleMessages: [roleEcho(roles[then.at ?? 0] as LooseRole, then.fails)],
+        roleMessages: [roleEcho(roles[expected.at ?? 0] as LooseRole, expected.fails)],
         partnerMessages: [],
         changes: [],
       });
     } else {
       expect(decision).toMatchObject({ status: 'SUCCESS', messages: [], roleMessages: [], partnerMessages: [] });
       expect(decision.changes.map((change) => change.roleIndex)).toStrictEqual(roles.map((_, index) => index));
-      expect(sortTimeline(applyChanges(before, decision.changes))).toStrictEqual(then.timeline);
+      expect(sortTimeline(applyChanges(before, decision.changes))).toStrictEqual(expected.timeline);
     }
   });
 
   it('has a row for every rule of the three tables', () => {
-    const rules = new Set(ROWS.flatMap(({ then }) => ('fails' in then ? [then.fails] : [])));
+    const rules = new Set(ROWS.flatMap(({ expected }) => ('fails' in expected ? [expected.fails] : [])));
     expect([...rules].sort()).toStrictEqual(['I1', 'I2', 'I3', 'U1', 'U2', 'U3', 'X1', 'X2', 'X3']);
   });
 });

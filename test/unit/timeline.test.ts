@@ -34,6 +34,10 @@ describe('sortTimeline and activeRole', () => {
     expect(sortTimeline(unsorted)).toStrictEqual([M, F, stored('2023-01-01', null, '3')]);
     expect(unsorted).toStrictEqual([F, stored('2023-01-01', null, '3'), M]);
   });
+  it('orders roles with the same from by role type (E2 lists several types)', () => {
+    const bir = stored('2022-06-01', null, '1', 'S-BIR');
+    expect(sortTimeline([F, bir, M])).toStrictEqual([M, bir, F]);
+  });
   it('the active role is undefined for an empty timeline', () => {
     expect(activeRole([])).toBeUndefined();
   });

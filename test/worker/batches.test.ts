@@ -4,7 +4,7 @@ import { rerenderUnitDocuments } from '../../src/db/repositories/unit-documents.
 import { DEFAULT_PROFILE } from '../../src/domain/process-delivery.js';
 import { processNextBatch } from '../../src/worker/apply-delivery.js';
 import { basic, getResult, getRoles, type Harness, postDelivery, seed, startHarness } from '../support/harness.js';
-import { delivery, MUSTERMANN, moveInMustermann } from '../support/spec.js';
+import { delivery, MESSAGE, MUSTERMANN, moveInMustermann } from '../support/spec.js';
 
 /**
  * The worker claims and stores several deliveries per transaction. These tests call one batch
@@ -129,8 +129,7 @@ describe('worker batches', () => {
       const failed = (await getResult(h.app, AUTH, BU, bad)).json();
       expect(failed.roleMessages).toEqual([
         {
-          key: 'OSR-KALO',
-          message: 'Insert of role was not possible. Please contact the support.',
+          ...MESSAGE.INSERT_UNEXPECTED,
           role: 'S-COR',
           from: '2021-01-01',
           to: '9999-12-31',
