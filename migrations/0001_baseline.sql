@@ -247,7 +247,8 @@ BEGIN
 END $$;
 
 -- Stores each outcome in order (the element's shape: StoredOutcome in src/db/functions.ts): its
--- net role changes, partners, history, unit references and document, then the delivery's result.
+-- net role changes, partners, history, unit references (a null pmnumber leaves the stored one as
+-- it is) and document, then the delivery's result.
 CREATE FUNCTION osr_store_outcomes(p_outcomes jsonb)
 RETURNS void
 LANGUAGE plpgsql AS $$

@@ -70,8 +70,10 @@ export interface StoredOutcome {
     partners: PartnerRecord[];
     history: { entity: 'role' | 'partner'; change: string; before: unknown; after: unknown }[];
     billingUnit: string;
+    /** The pmnumbers the delivery sent; null leaves the stored one as it is. */
     billingUnitPmnumber: string | null;
     residentialUnitPmnumber: string | null;
+    /** The unit's new E2 document (renderUnitDocument). */
     rolesDocument: string | null;
   } | null;
 }
