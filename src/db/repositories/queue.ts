@@ -1,9 +1,9 @@
 import { sql, type Transaction } from 'kysely';
-import type { DeliveryBody } from '../../domain/delivery-schema.js';
 import type { TimelineRole } from '../../domain/timeline.js';
 import type { PartnerRecord } from '../../domain/unit-document.js';
 import { callFunction, type StoredOutcome } from '../functions.js';
 import type { Database } from '../schema.js';
+import type { NewDelivery } from './deliveries.js';
 
 /**
  * The worker's two statements: one claims deliveries and loads what the rules need, one stores
@@ -11,13 +11,8 @@ import type { Database } from '../schema.js';
  * leaves the deliveries PENDING with nothing applied.
  */
 
-export interface ClaimedDelivery {
-  id: string;
-  clientId: string;
-  credential: string;
-  billingUnit: string;
-  residentialUnit: string;
-  body: DeliveryBody;
+/** A stored delivery as the worker claims it, with what the rules need. */
+export interface ClaimedDelivery extends NewDelivery {
   receivedAt: Date;
   /** The billing unit named by the path, whoever's it is (null: unknown). */
   billingUnitFound: { clientId: string; contracts: string[] } | null;
