@@ -1,4 +1,4 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { DeliveryBody } from '../domain/delivery-schema.js';
 import type { PartnerMessage, PlainMessage, RoleMessage } from '../domain/response-schema.js';
 import type { TimelineRole } from '../domain/timeline.js';
@@ -171,7 +171,28 @@ export type FunctionResult<N extends FunctionName> = Declared<N>['returns'] exte
   ? { [K in keyof C]: ValueOf<C[K]> }[]
   : ValueOf<Declared<N>['returns']>;
 
-/** Calls a database function with named arguments: one statement, one round trip. */
+/**
+ * The statement that calls a function, built once per function: positional parameters in the
+ * declared order (test/db/functions.test.ts proves it is the catalogue's), each cast to its type.
+ */
+const statements = new Map<FunctionName, string>();
+
+function statementFor(name: FunctionName): string {
+  let text = statements.get(name);
+  if (text === undefined) {
+    const declaration: FunctionDeclaration = DATABASE_FUNCTIONS[name];
+    const parameters = Object.values(declaration.args).map((argType, i) => `$${i + 1}::${argType.name}`);
+    const call = `${name}(${parameters.join(', ')})`;
+    text =
+      'table' in declaration.returns
+        ? `SELECT ${Object.keys(declaration.returns.table).join(', ')} FROM ${call}`
+        : `SELECT ${call} AS result`;
+    statements.set(name, text);
+  }
+  return text;
+}
+
+/** Calls a database function: one statement, one round trip. */
 export async function callFunction<N extends FunctionName>(
   db: Kysely<Database> | Transaction<Database>,
   name: N,
@@ -179,20 +200,12 @@ export async function callFunction<N extends FunctionName>(
 ): Promise<FunctionResult<N>> {
   const declaration: FunctionDeclaration = DATABASE_FUNCTIONS[name];
   const values = args as Record<string, unknown>;
-  const argumentList = sql.join(
-    Object.entries(declaration.args).map(([arg, argType]) => {
-      const value = values[arg];
-      const sent = argType.json && value !== null ? JSON.stringify(value) : value;
-      return sql`${sql.raw(arg)} => ${sent}::${sql.raw(argType.name)}`;
-    }),
-  );
-  const call = sql`${sql.raw(name)}(${argumentList})`;
-  if ('table' in declaration.returns) {
-    const columns = sql.join(Object.keys(declaration.returns.table).map((column) => sql.ref(column)));
-    const { rows } = await sql`SELECT ${columns} FROM ${call}`.execute(db);
-    return rows as FunctionResult<N>;
-  }
-  const { rows } = await sql<{ result: unknown }>`SELECT ${call} AS result`.execute(db);
+  const parameters = Object.entries(declaration.args).map(([arg, argType]) => {
+    const value = values[arg];
+    return argType.json && value !== null ? JSON.stringify(value) : value;
+  });
+  const { rows } = await db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(statementFor(name), parameters));
+  if ('table' in declaration.returns) return rows as FunctionResult<N>;
   return rows[0]?.result as FunctionResult<N>;
 }
 
