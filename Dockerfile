@@ -1,5 +1,5 @@
 # The on-site-roles server. Build: docker build -t osr .   (see docker-compose.yml)
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
@@ -9,6 +9,11 @@ COPY migrations ./migrations
 COPY examples ./examples
 # With the dev tools, `npm ci` compiles src/ into dist/ (its prepare script); then drop them.
 RUN npm ci --include=dev --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
+# Without DATABASE_URL the server uses the embedded database in /app/data: a directory the
+# image's user may write (mount a volume there to keep it).
+RUN mkdir data && chown node:node data
+ENV OSR_DATA_DIR=/app/data
+VOLUME /app/data
 USER node
 EXPOSE 8080
 ENV HOST=0.0.0.0 PORT=8080

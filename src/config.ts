@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Environment → typed configuration, validated once at start. */
@@ -17,6 +18,7 @@ const envSchema = z.object({
   OSR_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(1000),
   OSR_WORKER_LOOPS: z.coerce.number().int().min(1).max(64).default(2),
   OSR_WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(32),
+  OSR_TRUST_PROXY: z.string().optional(),
 });
 
 export type Config = {
@@ -34,7 +36,40 @@ export type Config = {
   workerLoops: number;
   /** Most deliveries one loop claims and stores per transaction. */
   workerBatchSize: number;
+  /** Which proxies' X-Forwarded-For to believe (Fastify's `trustProxy`): see `parseTrustProxy`. */
+  trustProxy: TrustProxy;
 };
+
+/** false: none; true: any; a number: that many hops; a list: these addresses and CIDR ranges. */
+export type TrustProxy = boolean | number | string[];
+
+const isAddressOrRange = (entry: string): boolean => {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+};
+
+/**
+ * OSR_TRUST_PROXY: unset or `false` trusts no proxy (X-Forwarded-For is ignored: clients connect
+ * directly); `true` trusts any (only when nothing but the proxy can reach the server); a number
+ * trusts that many hops; else a comma-separated list of the proxies' addresses or CIDR ranges.
+ */
+export function parseTrustProxy(value: string | undefined): TrustProxy {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value.split(',').map((entry) => entry.trim());
+  const invalid = entries.find((entry) => !isAddressOrRange(entry));
+  if (invalid !== undefined) {
+    throw new ConfigError(
+      `invalid environment: OSR_TRUST_PROXY: "${invalid}" is not an IP address or CIDR range ` +
+        '(use true, false, a hop count, or a comma-separated list such as 127.0.0.1,10.0.0.0/8)',
+    );
+  }
+  return entries;
+}
 
 export class ConfigError extends Error {}
 
@@ -60,5 +95,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pollIntervalMs: e.OSR_POLL_INTERVAL_MS,
     workerLoops: e.OSR_WORKER_LOOPS,
     workerBatchSize: e.OSR_WORKER_BATCH_SIZE,
+    trustProxy: parseTrustProxy(e.OSR_TRUST_PROXY),
   };
 }

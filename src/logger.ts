@@ -46,6 +46,8 @@ export function serializeError(error: unknown): Record<string, unknown> {
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   const options = {
     level,
+    // ISO 8601, so a log line can be matched with a request's time without conversion.
+    timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     serializers: { err: serializeError, error: serializeError },
   };
@@ -53,4 +55,12 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     return pino(options, pino.transport({ target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } }));
   }
   return pino(options, destination);
+}
+
+/**
+ * Adds fields to every later line of a (request's child) logger — also Fastify's "request
+ * completed" line, which uses the same child. Never personal data.
+ */
+export function addLogBindings(logger: { child: unknown }, bindings: Record<string, string>): void {
+  (logger as unknown as Logger).setBindings(bindings);
 }

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Database } from './db/schema.js';
 
 /** Prometheus metrics of one process (served at GET /metrics). */
@@ -34,7 +34,22 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly loginRefusals = new Counter({
+    name: 'osr_login_refusals_total',
+    help: 'Refused logins: wrong username or password (unauthorized), or too many failures (throttled)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly tooManyRequests = new Counter({
+    name: 'osr_too_many_requests_total',
+    help: 'Requests answered 429 (login throttle or per-credential request rate)',
+    registers: [this.registry],
+  });
+
   constructor(db: Kysely<Database>) {
+    // The process's memory, CPU, event-loop lag, handles and garbage collection.
+    collectDefaultMetrics({ register: this.registry });
     new Gauge({
       name: 'osr_delivery_queue_depth',
       help: 'Data deliveries waiting to be processed (PENDING), read from the database at scrape time',

@@ -32,7 +32,8 @@ export interface CredentialStore {
 export type AuthOutcome =
   /** `remembered`: taken from memory, the credential row was not read. */
   | { ok: true; principal: Principal; remembered: boolean }
-  | { ok: false; reason: 'unauthorized' }
+  /** `knownUsername`: the username is a credential's (only then may a log name it). */
+  | { ok: false; reason: 'unauthorized'; knownUsername: boolean }
   | { ok: false; reason: 'throttled'; retryAfterSeconds: number };
 
 const FAILURE_WINDOW_MS = 15 * 60 * 1000;
@@ -83,7 +84,7 @@ export class Authenticator {
     if (!valid || !credential) {
       this.perUsername.recordFailure(username, now);
       this.perAddress.recordFailure(sourceAddress, now);
-      return { ok: false, reason: 'unauthorized' };
+      return { ok: false, reason: 'unauthorized', knownUsername: credential !== undefined };
     }
     const principal: Principal = {
       username: credential.username,

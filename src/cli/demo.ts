@@ -37,6 +37,7 @@ export async function createDemoDataIfEmpty(db: Kysely<Database>, config: Config
     billingUnit: DEMO.billingUnit,
     residentialUnit: DEMO.residentialUnit,
     body: moveIn,
+    requestId: null,
   });
   return password;
 }

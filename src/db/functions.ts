@@ -91,6 +91,8 @@ const delivery = {
   p_residential_unit: pg.text,
   p_unit_key: pg.text,
   p_body: pg.jsonb<DeliveryBody>(),
+  /** The POST's request id (X-Request-Id), for the worker's log line; null without a request. */
+  p_request_id: pg.nullable(pg.text),
 };
 
 export const DATABASE_FUNCTIONS = {
@@ -104,6 +106,7 @@ export const DATABASE_FUNCTIONS = {
       p_residential_unit: delivery.p_residential_unit,
       p_unit_key: delivery.p_unit_key,
       p_body: delivery.p_body,
+      p_request_id: delivery.p_request_id,
     },
     returns: pg.void,
   },
@@ -149,6 +152,7 @@ export const DATABASE_FUNCTIONS = {
         residential_unit: pg.text,
         body: pg.jsonb<DeliveryBody>(),
         received_at: pg.timestamptz,
+        request_id: pg.nullable(pg.text),
         billing_unit_client: pg.nullable(pg.text),
         contracts: pg.nullable(pg.textArray),
         residential_unit_id: pg.nullable(pg.bigint),

@@ -95,7 +95,11 @@ export function mismatch(applied: readonly AppliedMigration[], files: readonly M
 
 /** Applies pending migrations; returns their names. A current database costs one query. */
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
-  const files = migrationFiles();
+  return migrateTo(db, migrationFiles());
+}
+
+/** Applies the pending ones of `files` (all of them, or the first few of them in tests). */
+export async function migrateTo(db: Kysely<Database>, files: readonly MigrationFile[]): Promise<string[]> {
   const applied = (await appliedMigrations(db)) ?? [];
   const problem = mismatch(applied, files);
   if (problem) throw new MigrationMismatchError(problem);

@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { Authenticator } from '../auth/authenticator.js';
+import type { TrustProxy } from '../config.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import { credentialIsCurrent, findCredential } from '../db/repositories/credentials.js';
 import { createWorkerWaker } from '../db/repositories/deliveries.js';
@@ -41,7 +42,15 @@ export interface AppOptions {
   pressure?: false | PressureThresholds;
   /** Time for a whole request to arrive (slow clients get 408); default 30 s. */
   requestTimeoutMs?: number;
+  /**
+   * Which reverse proxies' X-Forwarded-For to believe for `request.ip` (the per-address login
+   * throttle and the logs); default none.
+   */
+  trustProxy?: TrustProxy;
 }
+
+// Request line and headers together (Node's maxHeaderSize counts both).
+const MAX_HEADER_BYTES = 16_384;
 
 /**
  * The app, composed of plugins with one job each (src/http/plugins/): validation, request ids,
@@ -54,11 +63,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const deadlineOptions = deadlineServerOptions(requestTimeoutMs);
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
+    trustProxy: fastifyTrustProxy(options.trustProxy ?? false),
     bodyLimit: BODY_LIMIT_BYTES,
-    routerOptions: { maxParamLength: 200 },
+    // A path parameter of any length reaches the route (a malformed {bu}/{ru} gets D1/D2, however
+    // long); the header limit, which counts the request line too, bounds it over HTTP.
+    routerOptions: { maxParamLength: MAX_HEADER_BYTES },
     ...deadlineOptions,
     // Headers over 16 KiB: Node's parser refuses them, the errors plugin answers 431.
-    http: { ...deadlineOptions.http, maxHeaderSize: 16_384 },
+    http: { ...deadlineOptions.http, maxHeaderSize: MAX_HEADER_BYTES },
     ...requestIdServerOptions,
     ...errorServerOptions,
   }).withTypeProvider<ZodTypeProvider>();
@@ -87,7 +99,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(
     async (api) => {
       if (options.pressure !== false) await api.register(overloadProtection, options.pressure ?? {});
-      await registerAuth(api, { authenticator, requestsPerMinute: options.requestsPerMinute });
+      await registerAuth(api, { authenticator, requestsPerMinute: options.requestsPerMinute, metrics });
       await api.register(submitDeliveryRoute(context));
       await api.register(currentRolesRoute(context));
       await api.register(deliveryResultRoute(context));
@@ -95,6 +107,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     { prefix: basePath },
   );
   return app;
+}
+
+/** A hop count as Fastify's trust function (proxy-addr's: trust the `hops` nearest addresses). */
+function fastifyTrustProxy(trust: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
 }
 
 /** Wakes the in-process worker directly and the other processes' workers by NOTIFY. */

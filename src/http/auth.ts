@@ -3,6 +3,8 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
 import type { Checked } from '../db/repositories/credentials.js';
+import { addLogBindings } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import { answers, HttpError } from './errors.js';
 import { errorPayload } from './plugins/errors.js';
 
@@ -14,7 +16,15 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     authenticator: Authenticator;
+    /** Counts and logs a refused login (wrong credentials or throttled). */
+    loginRefused: (request: FastifyRequest, refusal: LoginRefusal) => void;
   }
+}
+
+export interface LoginRefusal {
+  reason: 'unauthorized' | 'throttled';
+  /** Only a username that belongs to a credential: an unknown one may be a mistyped password. */
+  username?: string;
 }
 
 /**
@@ -23,17 +33,27 @@ declare module 'fastify' {
  */
 export async function registerAuth(
   scope: FastifyInstance,
-  { authenticator, requestsPerMinute }: { authenticator: Authenticator; requestsPerMinute: number },
+  {
+    authenticator,
+    requestsPerMinute,
+    metrics,
+  }: { authenticator: Authenticator; requestsPerMinute: number; metrics: Metrics },
 ): Promise<void> {
   scope.decorateRequest('principal', null);
   scope.decorateRequest('credentialConfirmed', false);
   scope.decorate('authenticator', authenticator);
+  scope.decorate('loginRefused', (request: FastifyRequest, refusal: LoginRefusal) => {
+    metrics.loginRefusals.inc({ reason: refusal.reason });
+    request.log.warn({ ...refusal, sourceAddress: request.ip }, 'login refused');
+  });
   await scope.register(basicAuth, {
     authenticate: false,
     async validate(username, password, request) {
-      const { principal, remembered } = await authenticateOrThrow(authenticator, username, password, request.ip);
+      const { principal, remembered } = await authenticateOrThrow(request, username, password);
       request.principal = principal;
       request.credentialConfirmed = !remembered;
+      // Every later line of this request names the caller (never the password).
+      addLogBindings(request.log, { client: principal.clientId, credential: principal.username });
     },
   });
   scope.addHook('onRequest', scope.basicAuth);
@@ -48,7 +68,7 @@ export async function registerAuth(
     const { username, password } = basicCredentialsOf(request);
     authenticator.forget(username);
     try {
-      ({ principal: request.principal } = await authenticateOrThrow(authenticator, username, password, request.ip));
+      ({ principal: request.principal } = await authenticateOrThrow(request, username, password));
       return payload;
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
@@ -62,24 +82,28 @@ export async function registerAuth(
     keyGenerator: (request) => `credential:${request.principal?.username ?? request.ip}`,
     // The plugin sets Retry-After itself.
     errorResponseBuilder: () => answers.tooManyRequests(),
+    onExceeded: (request) => request.log.warn({ limitPerMinute: requestsPerMinute }, 'request rate limit exceeded'),
   });
 }
 
 async function authenticateOrThrow(
-  authenticator: Authenticator,
+  request: FastifyRequest,
   username: string,
   password: string,
-  sourceAddress: string,
 ): Promise<{ principal: Principal; remembered: boolean }> {
-  const outcome = await authenticator.authenticate(username, password, sourceAddress).catch((error: unknown) => {
+  const { authenticator, loginRefused } = request.server;
+  const outcome = await authenticator.authenticate(username, password, request.ip).catch((error: unknown) => {
     // Not an authentication failure (e.g. the database is gone): keep the plugin from turning
     // it into a 401.
     throw new UnexpectedAuthError(error);
   });
-  if (!outcome.ok) {
-    throw outcome.reason === 'throttled' ? answers.tooManyRequests(outcome.retryAfterSeconds) : answers.unauthorized();
+  if (outcome.ok) return outcome;
+  if (outcome.reason === 'throttled') {
+    loginRefused(request, { reason: 'throttled' });
+    throw answers.tooManyRequests(outcome.retryAfterSeconds);
   }
-  return outcome;
+  loginRefused(request, { reason: 'unauthorized', ...(outcome.knownUsername ? { username } : {}) });
+  throw answers.unauthorized();
 }
 
 /**
@@ -100,7 +124,7 @@ export async function withCurrentCredential<T>(
   const { authenticator } = request.server;
   const { username, password } = basicCredentialsOf(request);
   authenticator.forget(username);
-  const { principal } = await authenticateOrThrow(authenticator, username, password, request.ip);
+  const { principal } = await authenticateOrThrow(request, username, password);
   request.principal = principal;
   if (write) await requireWriteAccess(request);
   const second = await statement(principal);

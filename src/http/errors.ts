@@ -64,6 +64,8 @@ export const answers = {
   requestTimeout: () => HttpError.of(408, HTTP.requestTimeout),
   payloadTooLarge: () => HttpError.of(413, HTTP.payloadTooLarge),
   unsupportedMediaType: () => HttpError.of(415, HTTP.unsupportedMediaType),
+  /** A body with a content coding (gzip, br, …): RFC 9110 15.5.16 names the one accepted. */
+  unsupportedContentEncoding: () => HttpError.of(415, HTTP.unsupportedMediaType, { 'Accept-Encoding': 'identity' }),
   /** `retryAfterSeconds` unset: the caller sets Retry-After itself (@fastify/rate-limit does). */
   tooManyRequests: (retryAfterSeconds?: number) =>
     HttpError.of(

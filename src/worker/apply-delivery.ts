@@ -17,6 +17,8 @@ export type ProcessedDelivery = {
   id: string;
   status: DeliveryDecision['status'];
   receivedAt: Date;
+  /** The request id of the POST that delivered it (null: not delivered over HTTP). */
+  requestId: string | null;
   /** The unexpected error that made it FAIL (logged by the worker, never shown to the client). */
   error?: unknown;
 };
@@ -165,6 +167,7 @@ const processedOf = ({ delivery, decision, error }: Decided): ProcessedDelivery 
   id: delivery.id,
   status: decision.status,
   receivedAt: delivery.receivedAt,
+  requestId: delivery.requestId,
   ...(error === undefined ? {} : { error }),
 });
 

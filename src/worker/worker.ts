@@ -78,11 +78,10 @@ export class DeliveryWorker {
         }
         for (const delivery of processed) {
           this.options.onProcessed?.(delivery);
-          if (delivery.error) {
-            logger.error({ err: delivery.error, deliveryId: delivery.id }, 'delivery failed unexpectedly');
-          } else {
-            logger.debug({ deliveryId: delivery.id, status: delivery.status }, 'delivery processed');
-          }
+          // The POST's request id: one search finds the API's request line and this one.
+          const fields = { deliveryId: delivery.id, requestId: delivery.requestId, status: delivery.status };
+          if (delivery.error) logger.error({ ...fields, err: delivery.error }, 'delivery failed unexpectedly');
+          else logger.info(fields, 'delivery processed');
         }
         if (processed.length === 0) await this.idle(this.options.pollIntervalMs);
       } catch (error) {

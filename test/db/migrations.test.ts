@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openDatabase } from '../../src/db/connection.js';
 import {
   isMigrated,
+  type MigrationFile,
   MigrationMismatchError,
+  migrateTo,
   migrateToLatest,
   readMigrationFiles,
   sha256,
@@ -22,6 +24,7 @@ import { adminQuery, databaseUrlFor } from '../support/global-setup.js';
  */
 const LANDED: Record<string, string> = {
   '0001_baseline': '11dbf41a39f3b4ded7f39a6de09ab7de4ce70d0db4344b07edd32c4f2123e498',
+  '0002_delivery_request_id': 'ab0ca7859618f33f0c6543c8e83a4b29ef732231971238c4cf7154bbc52ff397',
 };
 
 describe('the committed migration files', () => {
@@ -71,6 +74,40 @@ describe('a migrated database', () => {
     expect(await isMigrated(db)).toBe(true);
   });
 });
+
+describe.skipIf(Boolean(multiConnectionSkipReason()))(
+  'a database migrated by an earlier version of these files',
+  () => {
+    let name: string;
+    let url: string;
+    beforeAll(async () => {
+      name = `osr_test_upgrade_${randomBytes(6).toString('hex')}`;
+      await adminQuery(inject('adminUrl'), `CREATE DATABASE ${name}`);
+      url = databaseUrlFor(inject('adminUrl'), name);
+    });
+    afterAll(async () => {
+      if (name) await adminQuery(inject('adminUrl'), `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    });
+
+    it('gets only the newer migrations, keeps its data, and is then current', async () => {
+      const handle = await openDatabase({ databaseUrl: url, dataDir: '' });
+      try {
+        const [baseline, ...later] = readMigrationFiles();
+        expect(await migrateTo(handle.db, [baseline as MigrationFile])).toEqual([baseline?.name]);
+        await sql`
+        INSERT INTO deliveries (id, client_id, credential, billing_unit, residential_unit, unit_key, body)
+        VALUES (gen_random_uuid(), 'acme', 'erp', '654321', '0001', '654321/0001', '{}')`.execute(handle.db);
+        expect(await isMigrated(handle.db)).toBe(later.length === 0);
+        expect(await migrateToLatest(handle.db)).toEqual(later.map((file) => file.name));
+        expect(await isMigrated(handle.db)).toBe(true);
+        const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM deliveries`.execute(handle.db);
+        expect(rows[0]?.n).toBe(1);
+      } finally {
+        await handle.close();
+      }
+    });
+  },
+);
 
 /** What the development versions before the baseline left behind: their migration names only. */
 const OLD_SCHEMA = `

@@ -124,6 +124,7 @@ describe.skipIf(Boolean(skipReason))('database outage', { timeout: 60_000 }, () 
       billingUnit: '654321',
       residentialUnit: '0002',
       body: deliveryBodySchema.parse(moveInMustermann({ ru: '0002' })),
+      requestId: null,
     });
     proxy.restore();
     await waitFor(async () => (await app.inject({ method: 'GET', url: '/ready' })).statusCode === 200, 20_000, 'ready');

@@ -5,8 +5,7 @@ import { openDatabase } from '../../src/db/connection.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 
 /**
- * Where the tests' database comes from, in this order: TEST_DATABASE_URL; else a PostgreSQL
- * container (testcontainers) when a container runtime answers; else the embedded PGlite, on
+ * Where the tests' database comes from: TEST_DATABASE_URL when set; else the embedded PGlite, on
  * which tests that need several connections are skipped with a printed reason. Under CI=true a
  * real PostgreSQL is required. With PostgreSQL, migrations run once into a template database
  * that every test file clones (fast, isolated, parallel-safe).
@@ -22,22 +21,12 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
-  let adminUrl = process.env.TEST_DATABASE_URL;
-  let stopContainer: (() => Promise<unknown>) | undefined;
-  let pgliteReason = '';
+  const adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl && process.env.CI === 'true') {
     throw new Error('CI=true requires a real PostgreSQL: set TEST_DATABASE_URL (see .ci/run)');
   }
   if (!adminUrl) {
-    const container = await startContainer();
-    if (typeof container === 'string') {
-      pgliteReason = container;
-    } else {
-      adminUrl = container.url;
-      stopContainer = container.stop;
-    }
-  }
-  if (!adminUrl) {
+    const pgliteReason = 'TEST_DATABASE_URL is not set';
     console.warn(`[tests] using embedded PGlite: ${pgliteReason}`);
     project.provide('databaseMode', 'pglite');
     project.provide('adminUrl', '');
@@ -58,7 +47,6 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${templateDatabase} WITH (FORCE)`);
-    await stopContainer?.();
   };
 }
 
@@ -76,16 +64,4 @@ export async function adminQuery(adminUrl: string, text: string): Promise<void> 
   } finally {
     await client.end();
   }
-}
-
-async function startContainer(): Promise<{ url: string; stop: () => Promise<unknown> } | string> {
-  try {
-    const { getContainerRuntimeClient } = await import('testcontainers');
-    await getContainerRuntimeClient();
-  } catch {
-    return 'TEST_DATABASE_URL is not set and no container runtime is available';
-  }
-  const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
-  const container = await new PostgreSqlContainer('postgres:15-alpine').start();
-  return { url: container.getConnectionUri(), stop: () => container.stop() };
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import type { ZodType } from 'zod';
+import type { TrustProxy } from '../../src/config.js';
 import { seedMasterData } from '../../src/db/repositories/master-data-seed.js';
 import { DEFAULT_PROFILE } from '../../src/domain/process-delivery.js';
 import {
@@ -39,6 +40,8 @@ export interface HarnessOptions {
   checkLogs?: boolean;
   /** Default `trace`, the most verbose; a long fuzz run keeps only warnings in memory. */
   logLevel?: 'trace' | 'warn';
+  /** Which proxies' X-Forwarded-For the app believes (default none). */
+  trustProxy?: TrustProxy;
 }
 
 /** The real app on a fresh database, with the real worker in process unless disabled. */
@@ -48,6 +51,7 @@ export async function startHarness({
   requestsPerMinute = 6000,
   checkLogs = true,
   logLevel = 'trace',
+  trustProxy = false,
 }: HarnessOptions = {}): Promise<Harness> {
   const database = await createTestDatabase();
   // The production logger configuration, at its most verbose unless told otherwise, into memory.
@@ -73,6 +77,7 @@ export async function startHarness({
     // the tests drive the app from its own event loop: that is not overload
     pressure: false,
     metrics,
+    trustProxy,
     ...(deliveryWorker ? { worker: deliveryWorker } : {}),
   });
   // Every request a test sends through app.inject: remember its personal data and password.
@@ -140,12 +145,19 @@ function conforming(success: ZodType) {
   };
 }
 
-export function postDelivery(app: FastifyInstance, auth: string, bu: string, ru: string, body: unknown) {
+export function postDelivery(
+  app: FastifyInstance,
+  auth: string,
+  bu: string,
+  ru: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
   return app
     .inject({
       method: 'POST',
       url: `${BASE}/billingunits/${bu}/residentialunits/${ru}/on-site-roles`,
-      headers: { authorization: auth, 'content-type': 'application/json' },
+      headers: { authorization: auth, 'content-type': 'application/json', ...headers },
       payload: typeof body === 'string' ? body : JSON.stringify(body),
     })
     .then(conforming(acceptedSchema));

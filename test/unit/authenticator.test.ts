@@ -42,8 +42,16 @@ describe('Authenticator', () => {
   it('never remembers a wrong password, and a different password is checked against the row', async () => {
     const { authenticator, reads } = await setup();
     await authenticator.authenticate('erp', 'secret', '10.0.0.1');
-    expect(await authenticator.authenticate('erp', 'wrong', '10.0.0.1')).toEqual({ ok: false, reason: 'unauthorized' });
-    expect(await authenticator.authenticate('erp', 'wrong', '10.0.0.1')).toEqual({ ok: false, reason: 'unauthorized' });
+    expect(await authenticator.authenticate('erp', 'wrong', '10.0.0.1')).toEqual({
+      ok: false,
+      reason: 'unauthorized',
+      knownUsername: true,
+    });
+    expect(await authenticator.authenticate('erp', 'wrong', '10.0.0.1')).toEqual({
+      ok: false,
+      reason: 'unauthorized',
+      knownUsername: true,
+    });
     expect(reads).toEqual(['erp', 'erp', 'erp']);
   });
 

@@ -18,6 +18,8 @@ export interface NewDelivery {
   billingUnit: string;
   residentialUnit: string;
   body: DeliveryBody;
+  /** The POST's request id (null: not delivered over HTTP, e.g. the demo's move-in). */
+  requestId: string | null;
 }
 
 /**
@@ -35,6 +37,7 @@ export async function insertDelivery(db: Kysely<Database>, delivery: NewDelivery
     p_residential_unit: delivery.residentialUnit,
     p_unit_key: unitKey(delivery.billingUnit, delivery.residentialUnit),
     p_body: delivery.body,
+    p_request_id: delivery.requestId,
   });
 }
 
@@ -51,6 +54,7 @@ export async function acceptDelivery(
     p_residential_unit: delivery.residentialUnit,
     p_unit_key: unitKey(delivery.billingUnit, delivery.residentialUnit),
     p_body: delivery.body,
+    p_request_id: delivery.requestId,
   });
   return checked(accepted === true, () => undefined);
 }

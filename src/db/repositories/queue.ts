@@ -34,6 +34,7 @@ export async function claimBatch(trx: Transaction<Database>, limit: number): Pro
     residentialUnit: row.residential_unit,
     body: row.body,
     receivedAt: row.received_at,
+    requestId: row.request_id,
     billingUnitFound:
       row.billing_unit_client === null ? null : { clientId: row.billing_unit_client, contracts: row.contracts ?? [] },
     residentialUnitId: row.residential_unit_id,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
@@ -71,6 +72,8 @@ export const errors = inRegisteringScope('errors', async (app) => {
 export const errorServerOptions = {
   frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     tagWithRequestId(request, reply); // no onRequest hook ran
+    // A parameter over maxParamLength (longer than any request line Node accepts, so only from
+    // app.inject) matches no route.
     return sendError(
       reply,
       error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? answers.notFound() : answers.malformed('Malformed request URL.'),
@@ -104,6 +107,8 @@ function rawHttpResponse(error: HttpError): string {
   const body = JSON.stringify(envelope(error.lists));
   const headers = {
     ...error.headers,
+    // Every response carries one (spec section 7); the request's own was never parsed.
+    'X-Request-Id': randomUUID(),
     'Content-Type': 'application/json',
     'Content-Length': String(Buffer.byteLength(body)),
     Connection: 'close',

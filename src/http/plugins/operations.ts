@@ -17,6 +17,7 @@ export interface OperationsOptions {
  */
 export const operations = inRegisteringScope('operations', async (app, { db, metrics, worker }: OperationsOptions) => {
   app.addHook('onResponse', async (request, reply) => {
+    if (reply.statusCode === 429) metrics.tooManyRequests.inc();
     metrics.httpDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: reply.statusCode },
       reply.elapsedTime / 1000,

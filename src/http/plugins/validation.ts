@@ -1,22 +1,27 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import type { ZodType } from 'zod';
-import { jsonPointer, SchemaError } from '../errors.js';
+import { jsonPointer, SchemaError, type SchemaViolation } from '../errors.js';
 import { registerJsonBodyParser } from '../json-body.js';
+import { findUnstorableStrings } from '../unstorable-strings.js';
 import { inRegisteringScope } from './scope.js';
 
-/** Zod validation that reports every violation with a JSON pointer (OSR-SCHEMA). */
-const validatorCompiler: FastifySchemaCompiler<ZodType> =
-  ({ schema }) =>
-  (data) => {
+/**
+ * Zod validation that reports every violation with a JSON pointer (OSR-SCHEMA). A body is also
+ * searched for strings PostgreSQL cannot store, anywhere in it (also where the schema ignores
+ * properties): those are reported together with the schema's own violations, one message each.
+ */
+const validatorCompiler: FastifySchemaCompiler<ZodType> = ({ schema, httpPart }) => {
+  const isBody = httpPart === 'body';
+  return (data) => {
     const result = schema.safeParse(data);
-    if (result.success) return { value: result.data };
-    return {
-      error: new SchemaError(
-        result.error.issues.map((issue) => ({ message: issue.message, path: jsonPointer(issue.path) })),
-      ),
-    };
+    const violations: SchemaViolation[] = result.success
+      ? []
+      : result.error.issues.map((issue) => ({ message: issue.message, path: jsonPointer(issue.path) }));
+    if (isBody) violations.push(...findUnstorableStrings(data));
+    return violations.length > 0 ? { error: new SchemaError(violations) } : { value: result.data };
   };
+};
 
 /**
  * Requests are JSON (the only body parser) and validated by the routes' zod schemas, which also
