@@ -1,3 +1,4 @@
+import type { Command } from '@commander-js/extra-typings';
 import { hashPassword } from '../auth/password.js';
 import {
   type AddOutcome,
@@ -6,87 +7,98 @@ import {
   addCredential,
   addResidentialUnit,
 } from '../db/repositories/admin.js';
-import { BILLING_UNIT_FORMAT, RESIDENTIAL_UNIT_FORMAT } from '../domain/delivery-schema.js';
 import {
+  BILLING_UNIT,
   CLIENT_ID,
   expect,
-  parseCommandArgs,
+  KNOWN_ROLE_TYPES_TEXT,
+  MIN_PASSWORD_LENGTH,
+  parseContracts,
   printGeneratedPassword,
-  ROLE_TYPE,
+  RESIDENTIAL_UNIT,
   readPasswordOrGenerate,
   USERNAME,
   UsageError,
 } from './args.js';
+import { requireClient } from './lookups.js';
 import { withDatabase } from './runtime.js';
+
+/** Adding master data and credentials; adding what exists identically is fine (exit 0). */
 
 const report = (outcome: AddOutcome, what: string) => process.stdout.write(`${outcome} ${what}\n`);
 
-async function clientAdd(args: string[]) {
-  const { values, positionals } = parseCommandArgs(args, { name: { type: 'string' } }, ['clientId']);
-  const clientId = expect(positionals[0] as string, CLIENT_ID, 'client id');
-  if (values.name !== undefined && (values.name.length === 0 || values.name.length > 200)) {
-    throw new UsageError('--name must be 1 to 200 characters');
-  }
-  const outcome = await withDatabase(({ db }) => addClient(db, clientId, values.name));
-  report(outcome, `client ${clientId}`);
+export function addClientCommands(client: Command): void {
+  client
+    .command('add')
+    .description('add a client (a property-management company)')
+    .argument('<clientId>', CLIENT_ID.rule)
+    .option('--name <text>', 'its name, 1 to 200 characters')
+    .action(async (id, options) => {
+      const clientId = expect(id, CLIENT_ID);
+      if (options.name !== undefined && (options.name.length === 0 || options.name.length > 200)) {
+        throw new UsageError('--name must be 1 to 200 characters');
+      }
+      const outcome = await withDatabase(({ db }) => addClient(db, clientId, options.name));
+      report(outcome, `client ${clientId}`);
+    });
 }
 
-async function credentialAdd(args: string[]) {
-  const { values, positionals } = parseCommandArgs(args, { 'read-only': { type: 'boolean' } }, [
-    'clientId',
-    'username',
-  ]);
-  const clientId = expect(positionals[0] as string, CLIENT_ID, 'client id');
-  const username = expect(positionals[1] as string, USERNAME, 'username');
-  const { password, generated } = await readPasswordOrGenerate();
-  const passwordHash = await hashPassword(password);
-  const outcome = await withDatabase(({ db }) =>
-    addCredential(db, { clientId, username, password, passwordHash, readOnly: values['read-only'] ?? false }),
-  );
-  report(outcome, `credential ${username} for client ${clientId}${values['read-only'] ? ' (read-only)' : ''}`);
-  if (generated && outcome === 'created') printGeneratedPassword(password);
+export function addCredentialAddCommand(credential: Command): void {
+  credential
+    .command('add')
+    .description(
+      `add a credential (username and password) for a client; the password is the first line of stdin when stdin is not a terminal (at least ${MIN_PASSWORD_LENGTH} characters), else one is generated and printed once; stored as a salted scrypt hash`,
+    )
+    .argument('<clientId>', 'the client it belongs to')
+    .argument('<username>', USERNAME.rule)
+    .option('--read-only', 'may read (E2, E3) but not submit deliveries')
+    .action(async (client, user, options) => {
+      const clientId = expect(client, CLIENT_ID);
+      const username = expect(user, USERNAME);
+      const readOnly = options.readOnly ?? false;
+      let generatedPassword: string | undefined;
+      const outcome = await withDatabase(async ({ db }) => {
+        await requireClient(db, clientId); // said before anything about the password
+        const { password, generated } = await readPasswordOrGenerate();
+        if (generated) generatedPassword = password;
+        const passwordHash = await hashPassword(password);
+        return addCredential(db, { clientId, username, password, passwordHash, readOnly });
+      });
+      report(outcome, `credential ${username} for client ${clientId}${readOnly ? ' (read-only)' : ''}`);
+      if (generatedPassword && outcome === 'created') printGeneratedPassword(generatedPassword);
+    });
 }
 
-async function billingUnitAdd(args: string[]) {
-  const { values, positionals } = parseCommandArgs(
-    args,
-    { client: { type: 'string' }, contracts: { type: 'string' } },
-    ['mscnumber'],
-  );
-  const mscnumber = expect(
-    positionals[0] as string,
-    BILLING_UNIT_FORMAT,
-    'billing unit number (6 digits, or 099 + 6 digits)',
-  );
-  if (!values.client) throw new UsageError('--client <clientId> is required');
-  const clientId = expect(values.client, CLIENT_ID, 'client id');
-  const contracts = parseContracts(values.contracts ?? 'S-COR');
-  const outcome = await withDatabase(({ db }) => addBillingUnit(db, { mscnumber, clientId, contracts }));
-  report(outcome, `billing unit ${mscnumber} (client ${clientId}, contracts ${contracts.join(',') || 'none'})`);
+export function addBillingUnitCommands(billingUnit: Command): void {
+  billingUnit
+    .command('add')
+    .description('add a billing unit of a client, with its contracts')
+    .argument('<mscnumber>', BILLING_UNIT.rule)
+    .requiredOption('--client <clientId>', 'the client that owns it')
+    .option(
+      '--contracts <roles>',
+      `the role types it has a contract for: ${KNOWN_ROLE_TYPES_TEXT} separated by commas, or none (deliveries then fail with OSR-2006)`,
+      'S-COR',
+    )
+    .action(async (number, options) => {
+      const mscnumber = expect(number, BILLING_UNIT);
+      const clientId = expect(options.client, CLIENT_ID);
+      const contracts = parseContracts(options.contracts);
+      const outcome = await withDatabase(({ db }) => addBillingUnit(db, { mscnumber, clientId, contracts }));
+      report(outcome, `billing unit ${mscnumber} (client ${clientId}, contracts ${contracts.join(',') || 'none'})`);
+    });
 }
 
-function parseContracts(text: string): string[] {
-  if (text === 'none') return [];
-  const roles = text.split(',').map((role) => role.trim());
-  for (const role of roles) expect(role, ROLE_TYPE, 'contract role type');
-  return [...new Set(roles)];
+export function addResidentialUnitCommands(residentialUnit: Command): void {
+  residentialUnit
+    .command('add')
+    .description('add a residential unit of a billing unit')
+    .argument('<billingunit-mscnumber>', BILLING_UNIT.rule)
+    .argument('<residentialunit-mscnumber>', RESIDENTIAL_UNIT.rule)
+    .action(async (billingUnitNumber, number) => {
+      const billingUnit = expect(billingUnitNumber, BILLING_UNIT);
+      const mscnumber = expect(number, RESIDENTIAL_UNIT);
+      const outcome = await withDatabase(({ db }) => addResidentialUnit(db, { billingUnit, mscnumber }));
+      report(outcome, `residential unit ${mscnumber} in billing unit ${billingUnit}`);
+    });
 }
-
-async function residentialUnitAdd(args: string[]) {
-  const { positionals } = parseCommandArgs(args, {}, ['billingunit-mscnumber', 'residentialunit-mscnumber']);
-  const billingUnit = expect(positionals[0] as string, BILLING_UNIT_FORMAT, 'billing unit number');
-  const mscnumber = expect(
-    positionals[1] as string,
-    RESIDENTIAL_UNIT_FORMAT,
-    'residential unit number (1 to 4 digits)',
-  );
-  const outcome = await withDatabase(({ db }) => addResidentialUnit(db, { billingUnit, mscnumber }));
-  report(outcome, `residential unit ${mscnumber} in billing unit ${billingUnit}`);
-}
-
-export const adminCommands = {
-  'client add': clientAdd,
-  'credential add': credentialAdd,
-  'billingunit add': billingUnitAdd,
-  'residentialunit add': residentialUnitAdd,
-};

@@ -1,36 +1,71 @@
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import { generatePassword } from '../auth/password.js';
+import { BILLING_UNIT_FORMAT, RESIDENTIAL_UNIT_FORMAT } from '../domain/delivery-schema.js';
+import { isKnownRoleType, KNOWN_ROLE_TYPES } from '../domain/role-types.js';
 
 /** Exit code 2: bad arguments or a conflicting request; one line on stderr. */
 export class UsageError extends Error {}
 
-/** Parses options strictly: unknown options and wrong positional counts are usage errors. */
-export function parseCommandArgs<const O extends Record<string, { type: 'string' | 'boolean' }>>(
-  args: string[],
-  options: O,
-  positionals: string[],
-) {
-  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
-  try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0]);
-  }
-  if (parsed.positionals.length !== positionals.length) {
-    throw new UsageError(`expected ${positionals.map((p) => `<${p}>`).join(' ') || 'no arguments'}`);
-  }
-  return { values: parsed.values, positionals: parsed.positionals };
+/** A value an operator types, and the rule it follows (every error about it states the rule). */
+export interface Format {
+  what: string;
+  pattern: RegExp;
+  rule: string;
 }
 
-export const CLIENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
-export const USERNAME = /^[^\s:]{1,128}$/; // Basic auth cannot carry ':' in a user-id
-export const ROLE_TYPE = /^[A-Z0-9-]{1,10}$/;
+export const CLIENT_ID: Format = {
+  what: 'client id',
+  pattern: /^[A-Za-z0-9._-]{1,64}$/,
+  rule: '1 to 64 characters, each a letter A-Z or a-z, a digit, ".", "_" or "-"',
+};
+export const USERNAME: Format = {
+  what: 'username',
+  pattern: /^[^\s:]{1,128}$/, // Basic auth cannot carry ':' in a user-id
+  rule: '1 to 128 characters, no spaces and no ":"',
+};
+export const BILLING_UNIT: Format = {
+  what: 'billing unit number',
+  pattern: BILLING_UNIT_FORMAT,
+  rule: '6 digits, or 099 followed by 6 digits',
+};
+export const RESIDENTIAL_UNIT: Format = {
+  what: 'residential unit number',
+  pattern: RESIDENTIAL_UNIT_FORMAT,
+  rule: '1 to 4 digits',
+};
 
-export function expect(value: string, pattern: RegExp, what: string): string {
-  if (!pattern.test(value)) throw new UsageError(`invalid ${what} "${value}"`);
+export function expect(value: string, format: Format): string {
+  if (!format.pattern.test(value)) throw new UsageError(`invalid ${format.what} "${value}" (${format.rule})`);
   return value;
 }
+
+export const KNOWN_ROLE_TYPES_TEXT = KNOWN_ROLE_TYPES.join(', ');
+
+/** `--contracts`: known role types separated by commas, or `none` (no contract). */
+export function parseContracts(text: string): string[] {
+  if (text === 'none') return [];
+  const roles = text.split(',').map((role) => role.trim());
+  for (const role of roles) {
+    if (!isKnownRoleType(role)) {
+      throw new UsageError(
+        `invalid contract role type "${role}" in --contracts (known role types: ${KNOWN_ROLE_TYPES_TEXT}, separated by commas; or none for no contract)`,
+      );
+    }
+  }
+  return [...new Set(roles)];
+}
+
+/** A whole number from 1 to `max`, e.g. `--limit`. */
+export function parsePositiveWholeNumber(text: string, option: string, max: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > max) {
+    throw new UsageError(`invalid ${option} "${text}": it is a positive whole number (1 to ${max})`);
+  }
+  return value;
+}
+
+export const MIN_PASSWORD_LENGTH = 12;
+const MAX_PASSWORD_LENGTH = 1024;
 
 /**
  * The password from the first line of stdin when stdin is not a terminal; otherwise a strong
@@ -39,8 +74,20 @@ export function expect(value: string, pattern: RegExp, what: string): string {
 export async function readPasswordOrGenerate(): Promise<{ password: string; generated: boolean }> {
   if (process.stdin.isTTY) return { password: generatePassword(), generated: true };
   const password = await readFirstLine();
-  if (password.length === 0) throw new UsageError('empty password on stdin');
-  if (password.length > 1024) throw new UsageError('password longer than 1024 characters');
+  const length = [...password].length;
+  if (length === 0) {
+    throw new UsageError(
+      `empty password on stdin (give one of at least ${MIN_PASSWORD_LENGTH} characters, or run on a terminal to get a generated one)`,
+    );
+  }
+  if (length < MIN_PASSWORD_LENGTH) {
+    throw new UsageError(
+      `the password on stdin has ${length} characters; a password needs at least ${MIN_PASSWORD_LENGTH}`,
+    );
+  }
+  if (password.length > MAX_PASSWORD_LENGTH) {
+    throw new UsageError(`the password on stdin is longer than ${MAX_PASSWORD_LENGTH} characters`);
+  }
   return { password, generated: false };
 }
 

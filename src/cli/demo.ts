@@ -15,31 +15,42 @@ export const DEMO = { client: 'demo', username: 'demo', billingUnit: '654321', r
  * Zero-setup demo, only on the embedded database and only while it holds no client at all:
  * the source document's billing and residential unit, a demo credential, and the move-in of
  * Mustermann (use case 1's starting state) queued for the worker. Returns the password to print
- * once, or undefined when nothing was created.
+ * once, or undefined when nothing was created. All or nothing (one transaction); `osr serve`
+ * creates it only once it listens, and prints it at once, so a start that fails never leaves a
+ * demo credential that nobody has seen.
  */
 export async function createDemoDataIfEmpty(db: Kysely<Database>, config: Config): Promise<string | undefined> {
-  if (config.databaseUrl) return undefined;
-  const anyClient = await db.selectFrom('clients').select('id').limit(1).executeTakeFirst();
-  if (anyClient) return undefined;
+  const hasClient = async (executor: Kysely<Database>) =>
+    Boolean(await executor.selectFrom('clients').select('id').limit(1).executeTakeFirst());
+  if (config.databaseUrl || (await hasClient(db))) return undefined;
   const password = generatePassword();
   const passwordHash = await hashPassword(password);
-  await addClient(db, DEMO.client, 'Demo Hausverwaltung');
-  await addCredential(db, { clientId: DEMO.client, username: DEMO.username, password, passwordHash, readOnly: false });
-  await addBillingUnit(db, { mscnumber: DEMO.billingUnit, clientId: DEMO.client, contracts: ['S-COR'] });
-  await addResidentialUnit(db, { billingUnit: DEMO.billingUnit, mscnumber: DEMO.residentialUnit });
   const moveIn = deliveryBodySchema.parse(
     JSON.parse(readFileSync(projectFile('examples/use-case-0-move-in.json'), 'utf8')),
   );
-  await insertDelivery(db, {
-    id: randomUUID(),
-    clientId: DEMO.client,
-    credential: DEMO.username,
-    billingUnit: DEMO.billingUnit,
-    residentialUnit: DEMO.residentialUnit,
-    body: moveIn,
-    requestId: null,
+  return db.transaction().execute(async (trx) => {
+    if (await hasClient(trx)) return undefined; // an operator command was quicker
+    await addClient(trx, DEMO.client, 'Demo Hausverwaltung');
+    await addCredential(trx, {
+      clientId: DEMO.client,
+      username: DEMO.username,
+      password,
+      passwordHash,
+      readOnly: false,
+    });
+    await addBillingUnit(trx, { mscnumber: DEMO.billingUnit, clientId: DEMO.client, contracts: ['S-COR'] });
+    await addResidentialUnit(trx, { billingUnit: DEMO.billingUnit, mscnumber: DEMO.residentialUnit });
+    await insertDelivery(trx, {
+      id: randomUUID(),
+      clientId: DEMO.client,
+      credential: DEMO.username,
+      billingUnit: DEMO.billingUnit,
+      residentialUnit: DEMO.residentialUnit,
+      body: moveIn,
+      requestId: null,
+    });
+    return password;
   });
-  return password;
 }
 
 /** Printed once to stdout (never to the log): the demo credential and a request to paste. */

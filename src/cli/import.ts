@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
+import { type Command, Option } from '@commander-js/extra-typings';
 import { z } from 'zod';
 import { ConflictError } from '../db/repositories/admin.js';
 import { type ImportData, type ImportReport, importMasterData } from '../db/repositories/bulk-import.js';
-import { BILLING_UNIT_FORMAT, RESIDENTIAL_UNIT_FORMAT } from '../domain/delivery-schema.js';
-import { CLIENT_ID, parseCommandArgs, ROLE_TYPE, UsageError } from './args.js';
+import { isKnownRoleType, KNOWN_ROLE_TYPES } from '../domain/role-types.js';
+import { BILLING_UNIT, CLIENT_ID, type Format, KNOWN_ROLE_TYPES_TEXT, RESIDENTIAL_UNIT, UsageError } from './args.js';
 import { withDatabase } from './runtime.js';
 
 /**
@@ -12,18 +13,21 @@ import { withDatabase } from './runtime.js';
  * CSV (formats in the README), in one transaction; any conflict aborts the whole import.
  */
 
-const contractsSchema = z.array(z.string().regex(ROLE_TYPE)).default(['S-COR']);
+const formatted = (format: Format) => z.string().regex(format.pattern, `invalid ${format.what} (${format.rule})`);
+const contractsSchema = z
+  .array(z.enum(KNOWN_ROLE_TYPES, { error: `unknown contract role type (known: ${KNOWN_ROLE_TYPES_TEXT})` }))
+  .default(['S-COR']);
 const jsonSchema = z.object({
   clients: z.array(
     z.object({
-      id: z.string().regex(CLIENT_ID),
+      id: formatted(CLIENT_ID),
       name: z.string().min(1).max(200).optional(),
       billingUnits: z
         .array(
           z.object({
-            mscnumber: z.string().regex(BILLING_UNIT_FORMAT),
+            mscnumber: formatted(BILLING_UNIT),
             contracts: contractsSchema,
-            residentialUnits: z.array(z.string().regex(RESIDENTIAL_UNIT_FORMAT)).default([]),
+            residentialUnits: z.array(formatted(RESIDENTIAL_UNIT)).default([]),
           }),
         )
         .default([]),
@@ -132,10 +136,12 @@ export function parseCsvImport(text: string): ImportData {
       string,
       string,
     ];
-    if (!CLIENT_ID.test(client)) throw new UsageError(`${where}: invalid client id "${client}"`);
+    if (!CLIENT_ID.pattern.test(client)) throw new UsageError(`${where}: invalid client id "${client}" (${CLIENT_ID.rule})`);
     collect.client(client, clientName === '' ? undefined : clientName, where);
     if (billingUnit === '') return;
-    if (!BILLING_UNIT_FORMAT.test(billingUnit)) throw new UsageError(`${where}: invalid billing unit "${billingUnit}"`);
+    if (!BILLING_UNIT.pattern.test(billingUnit)) {
+      throw new UsageError(`${where}: invalid billing unit "${billingUnit}" (${BILLING_UNIT.rule})`);
+    }
     const contracts =
       contractsCell === ''
         ? ['S-COR']
@@ -143,21 +149,30 @@ export function parseCsvImport(text: string): ImportData {
           ? []
           : [...new Set(contractsCell.split(/[;|]/).map((c) => c.trim()))].sort();
     for (const role of contracts) {
-      if (!ROLE_TYPE.test(role)) throw new UsageError(`${where}: invalid contract role type "${role}"`);
+      if (!isKnownRoleType(role)) {
+        throw new UsageError(
+          `${where}: invalid contract role type "${role}" (known role types: ${KNOWN_ROLE_TYPES_TEXT}, separated by ";"; or none)`,
+        );
+      }
     }
     collect.billingUnit(billingUnit, client, contracts, where);
     if (residentialUnit === '') return;
-    if (!RESIDENTIAL_UNIT_FORMAT.test(residentialUnit)) {
-      throw new UsageError(`${where}: invalid residential unit "${residentialUnit}"`);
+    if (!RESIDENTIAL_UNIT.pattern.test(residentialUnit)) {
+      throw new UsageError(`${where}: invalid residential unit "${residentialUnit}" (${RESIDENTIAL_UNIT.rule})`);
     }
     collect.residentialUnit(billingUnit, residentialUnit);
   });
   return collect.data;
 }
 
-function formatReport(report: ImportReport): string {
+/**
+ * One line per kind. An aborted import created nothing: its lines say what it would have created
+ * (never "created"), next to the conflicts that stopped it.
+ */
+function formatReport(report: ImportReport, aborted: boolean): string {
+  const created = aborted ? 'would create' : 'created';
   const row = (label: string, c: ImportReport['clients']) =>
-    `${label.padEnd(19)} created ${c.created}, unchanged ${c.unchanged}, conflicting ${c.conflicting}`;
+    `${label.padEnd(19)} ${created} ${c.created}, unchanged ${c.unchanged}, conflicting ${c.conflicting}`;
   return [
     row('clients:', report.clients),
     row('billing units:', report.billingUnits),
@@ -165,9 +180,7 @@ function formatReport(report: ImportReport): string {
   ].join('\n');
 }
 
-async function importCommand(args: string[]) {
-  const { values, positionals } = parseCommandArgs(args, { format: { type: 'string' } }, ['file']);
-  const file = positionals[0] as string;
+async function importCommand(file: string, values: { format?: 'json' | 'csv' }) {
   const format = values.format ?? extname(file).slice(1).toLowerCase();
   if (format !== 'json' && format !== 'csv')
     throw new UsageError('the file must be .json or .csv (or give --format json|csv)');
@@ -183,8 +196,9 @@ async function importCommand(args: string[]) {
     : undefined;
   const report = await withDatabase(({ db }) => importMasterData(db, data, progress));
   if (progress) process.stderr.write('\n');
-  process.stdout.write(`${formatReport(report)}\n`);
-  if (report.conflicts.length > 0) {
+  const aborted = report.conflicts.length > 0;
+  process.stdout.write(`${formatReport(report, aborted)}\n`);
+  if (aborted) {
     const shown = report.conflicts.slice(0, 20);
     process.stdout.write(`${shown.map((line) => `conflict: ${line}`).join('\n')}\n`);
     if (report.conflicts.length > shown.length)
@@ -193,4 +207,13 @@ async function importCommand(args: string[]) {
   }
 }
 
-export const importCommands = { import: importCommand };
+export function addImportCommand(program: Command): void {
+  program
+    .command('import')
+    .description(
+      'bulk upsert of master data (clients, billing units, residential units) in one transaction: creates what is missing, leaves identical rows alone; any conflict aborts the whole import (formats in the README)',
+    )
+    .argument('<file>', 'a .json or .csv file')
+    .addOption(new Option('--format <format>', 'the file format (default: from the file name)').choices(['json', 'csv'] as const))
+    .action((file, options) => importCommand(file, options));
+}

@@ -1,10 +1,14 @@
+import type { Command } from '@commander-js/extra-typings';
 import { loadConfig } from '../config.js';
-import { parseCommandArgs } from './args.js';
 import { openMigratedDatabase } from './runtime.js';
 
-export async function migrate(args: string[]): Promise<void> {
-  parseCommandArgs(args, {}, []);
-  const database = await openMigratedDatabase(loadConfig());
-  await database.close();
-  process.stdout.write('migrations applied\n');
+export function addMigrateCommand(program: Command): void {
+  program
+    .command('migrate')
+    .description('apply pending migrations and exit (safe when several run at once)')
+    .action(async () => {
+      const database = await openMigratedDatabase(loadConfig());
+      await database.close();
+      process.stdout.write('migrations applied\n');
+    });
 }

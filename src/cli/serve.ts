@@ -1,3 +1,4 @@
+import type { Command } from '@commander-js/extra-typings';
 import type { Logger } from 'pino';
 import { type Config, loadConfig } from '../config.js';
 import type { DatabaseHandle } from '../db/connection.js';
@@ -6,21 +7,33 @@ import { buildApp } from '../http/app.js';
 import { createLogger } from '../logger.js';
 import { Metrics } from '../metrics.js';
 import { DeliveryWorker } from '../worker/worker.js';
-import { parseCommandArgs } from './args.js';
 import { createDemoDataIfEmpty, demoBanner } from './demo.js';
 import { openMigratedDatabase } from './runtime.js';
 
 const profileOf = (config: Config): ProcessingProfile => ({ ...DEFAULT_PROFILE, vendorKey: config.vendorKey });
 
-/** `osr serve [--no-worker]`: the API, with an in-process worker unless disabled. */
-export async function serve(args: string[]): Promise<void> {
-  const { values } = parseCommandArgs(args, { 'no-worker': { type: 'boolean' } }, []);
+export function addServeCommands(program: Command): void {
+  program
+    .command('serve')
+    .description('apply migrations, then serve the API with an in-process worker (npm start)')
+    .option('--no-worker', 'without the in-process worker (run `osr worker` processes instead)')
+    .action((options) => serve(options.worker));
+  program
+    .command('worker')
+    .description('a worker only (extra worker processes against one PostgreSQL)')
+    .action(() => work());
+}
+
+/**
+ * `osr serve [--no-worker]`: the API, with an in-process worker unless disabled. On the embedded
+ * database it also serves operator commands on a Unix socket in the data directory.
+ */
+async function serve(withWorker: boolean): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const database = await openMigratedDatabase(config);
-  const demoPassword = await createDemoDataIfEmpty(database.db, config);
+  const database = await openMigratedDatabase(config, 'serve');
   const metrics = new Metrics(database.db);
-  const worker = values['no-worker'] ? undefined : startWorker(database, config, logger, metrics);
+  const worker = withWorker ? startWorker(database, config, logger, metrics) : undefined;
   const app = await buildApp({
     database,
     logger,
@@ -36,29 +49,37 @@ export async function serve(args: string[]): Promise<void> {
     await database.close();
   };
   let address: string;
+  let demoPassword: string | undefined;
+  let operatorSocket: string | undefined;
   try {
     address = await app.listen({ port: config.port, host: config.host });
+    operatorSocket = await database.shareWithOperatorCommands();
+    // Only now that the port is ours: a start that fails (e.g. the port is taken) creates no
+    // demo credential, and one that is created is printed at once.
+    demoPassword = await createDemoDataIfEmpty(database.db, config);
   } catch (error) {
-    await shutdown(); // e.g. the port is taken
+    await shutdown();
     throw error;
   }
+  if (demoPassword) process.stdout.write(demoBanner(demoPassword, config));
   // Started once listening: its first claims do not compete with building the app (with the
   // embedded database every query runs on this thread). /ready says NOT_READY until then.
   await worker?.start();
   logger.info(
-    { address, database: database.kind, worker: Boolean(worker), basePath: config.basePath },
+    { address, database: database.kind, worker: Boolean(worker), basePath: config.basePath, operatorSocket },
     'on-site-roles server listening',
   );
-  if (demoPassword) process.stdout.write(demoBanner(demoPassword, config));
+  if (!config.databaseUrl && !config.dataDir.startsWith('memory://') && !operatorSocket) {
+    logger.warn('the data directory path is too long for a Unix socket: operator commands cannot run while serving');
+  }
   await untilSignal(logger, shutdown);
 }
 
 /** `osr worker`: a worker process only (for extra workers against one PostgreSQL). */
-export async function work(args: string[]): Promise<void> {
-  parseCommandArgs(args, {}, []);
+async function work(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const database = await openMigratedDatabase(config);
+  const database = await openMigratedDatabase(config, 'worker');
   const worker = startWorker(database, config, logger, new Metrics(database.db));
   await worker.start();
   logger.info({ database: database.kind }, 'on-site-roles worker running');

@@ -1,7 +1,7 @@
+import type { Command } from '@commander-js/extra-typings';
 import { purgeDeliveries, recentDeliveries, unitHistory } from '../db/repositories/operator.js';
-import { BILLING_UNIT_FORMAT, RESIDENTIAL_UNIT_FORMAT } from '../domain/delivery-schema.js';
 import type { PartnerMessage, PlainMessage, RoleMessage } from '../domain/response-schema.js';
-import { expect, parseCommandArgs, UsageError } from './args.js';
+import { BILLING_UNIT, expect, parsePositiveWholeNumber, RESIDENTIAL_UNIT, UsageError } from './args.js';
 import { withDatabase } from './runtime.js';
 import { renderTable } from './table.js';
 
@@ -17,13 +17,9 @@ function describe(entity: string, value: Stored): string {
   return `partner ${value.pmnumber}${name ? ` (${name})` : ''}`;
 }
 
-async function history(args: string[]) {
-  const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' } }, [
-    'billingunit',
-    'residentialunit',
-  ]);
-  const billingUnit = expect(positionals[0] as string, BILLING_UNIT_FORMAT, 'billing unit number');
-  const residentialUnit = expect(positionals[1] as string, RESIDENTIAL_UNIT_FORMAT, 'residential unit number');
+async function history(billingUnitNumber: string, residentialUnitNumber: string, values: { json?: true }) {
+  const billingUnit = expect(billingUnitNumber, BILLING_UNIT);
+  const residentialUnit = expect(residentialUnitNumber, RESIDENTIAL_UNIT);
   const entries = await withDatabase(({ db }) => unitHistory(db, billingUnit, residentialUnit));
   if (!entries) throw new UsageError(`unknown residential unit ${residentialUnit} in billing unit ${billingUnit}`);
   if (values.json) {
@@ -60,19 +56,16 @@ export function parseSince(text: string, now = Date.now()): Date {
   return date;
 }
 
-async function deliveries(args: string[]) {
-  const { values } = parseCommandArgs(
-    args,
-    { status: { type: 'string' }, since: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
-    [],
-  );
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 10_000;
+
+async function deliveries(values: { status?: string; since?: string; limit?: string; json?: true }) {
   const status = values.status?.toUpperCase();
   if (status !== undefined && !['PENDING', 'SUCCESS', 'FAIL'].includes(status)) {
     throw new UsageError(`invalid --status "${values.status}" (PENDING, SUCCESS or FAIL)`);
   }
   const since = values.since === undefined ? undefined : parseSince(values.since);
-  const limit = values.limit === undefined ? 50 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit must be 1 to 10000');
+  const limit = values.limit === undefined ? DEFAULT_LIMIT : parsePositiveWholeNumber(values.limit, '--limit', MAX_LIMIT);
   const rows = await withDatabase(({ db }) => recentDeliveries(db, { status, since, limit }));
   if (values.json) {
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
@@ -106,14 +99,38 @@ function summarise(messages: PlainMessage[] | null, roles: RoleMessage[] | null,
   ].join(' | ');
 }
 
-async function purge(args: string[]) {
-  const { values } = parseCommandArgs(args, { 'older-than': { type: 'string' } }, []);
-  const days = Number(values['older-than']);
-  if (values['older-than'] === undefined || !/^\d+$/.test(values['older-than']) || days > 36_500) {
-    throw new UsageError('--older-than <days> is required (a whole number of days, 0 to 36500)');
+const RETENTION_DAYS_RULE = 'a whole number of days, 0 to 36500';
+
+async function purge(olderThan: string) {
+  const days = Number(olderThan);
+  if (!/^\d+$/.test(olderThan) || days > 36_500) {
+    throw new UsageError(`invalid --older-than "${olderThan}" (${RETENTION_DAYS_RULE})`);
   }
   const purged = await withDatabase(({ db }) => purgeDeliveries(db, days));
   process.stdout.write(`purged personal data from ${purged} processed deliveries older than ${days} days\n`);
 }
 
-export const supportCommands = { history, deliveries, purge };
+export function addSupportCommands(program: Command): void {
+  program
+    .command('history')
+    .description("the unit's append-only change history: when, which delivery, which credential, before → after")
+    .argument('<billingunit>', BILLING_UNIT.rule)
+    .argument('<residentialunit>', RESIDENTIAL_UNIT.rule)
+    .option('--json', 'as JSON')
+    .action((billingUnit, residentialUnit, options) => history(billingUnit, residentialUnit, options));
+
+  program
+    .command('deliveries')
+    .description('recent deliveries with their messages ("why did my delivery fail?"), newest first')
+    .option('--status <status>', 'only PENDING, SUCCESS or FAIL')
+    .option('--since <when>', 'received since an ISO date/time, or 30m, 24h, 7d ago')
+    .option('--limit <n>', `at most n deliveries, a positive whole number up to ${MAX_LIMIT} (default ${DEFAULT_LIMIT})`)
+    .option('--json', 'as JSON')
+    .action((options) => deliveries(options));
+
+  program
+    .command('purge')
+    .description('retention: removes personal fields from processed deliveries older than that')
+    .requiredOption('--older-than <days>', RETENTION_DAYS_RULE)
+    .action((options) => purge(options.olderThan));
+}

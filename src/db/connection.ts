@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import type { OperatorSocket } from './embedded-session.js';
 import type { Database } from './schema.js';
 
 // Calendar dates stay 'YYYY-MM-DD' strings end to end (no time zone surprises).
@@ -14,6 +16,11 @@ export interface DatabaseHandle {
   kind: 'postgres' | 'pglite';
   /** Subscribe to NOTIFY on a channel; best effort (a polling fallback covers lost ones). */
   listen(channel: string, onNotify: () => void): Promise<Unlisten>;
+  /**
+   * The embedded database opened by this process only: serves its session to operator commands
+   * on a Unix socket at `path` (see embedded-session.ts) until `close()`.
+   */
+  serveOperatorSocket?(path: string): Promise<OperatorSocket>;
   close(): Promise<void>;
 }
 
@@ -21,12 +28,22 @@ export interface DatabaseOptions {
   databaseUrl?: string | undefined;
   dataDir: string;
   poolSize?: number;
+  /** The operator socket of the process that has the embedded database open (instead of dataDir). */
+  operatorSocket?: string | undefined;
+  /** How long to wait while the operator socket serves another command (default 60 s). */
+  busyTimeoutMs?: number;
 }
 
+/**
+ * The operator socket's file name: the one PostgreSQL clients derive from a socket directory and
+ * port 5432, so `psql -h <data dir>` finds it too.
+ */
+export const OPERATOR_SOCKET_FILE = '.s.PGSQL.5432';
+
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
-  return options.databaseUrl
-    ? openPostgres(options.databaseUrl, options.poolSize ?? 10)
-    : openEmbedded(options.dataDir);
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
+  if (options.operatorSocket) return openOperatorSocket(options.operatorSocket, options.busyTimeoutMs ?? 60_000);
+  return openEmbedded(options.dataDir);
 }
 
 function openPostgres(connectionString: string, max: number): DatabaseHandle {
@@ -115,18 +132,81 @@ class Listener {
 async function openEmbedded(dataDir: string): Promise<DatabaseHandle> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { createPgConfig } = await import('@electric-sql/pglite/node-postgres');
+  const { SessionGate, gatedPool, resetSessionExclusively, serveOperatorSocket } = await import(
+    './embedded-session.js'
+  );
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
   const pglite = await PGlite.create(dataDir);
-  const pool = new pg.Pool(createPgConfig(pglite) as pg.PoolConfig);
+  // One backend session for everyone in this process (and the operator socket): see SessionGate.
+  const gate = new SessionGate();
+  const pgPool = new pg.Pool(createPgConfig(pglite) as pg.PoolConfig);
+  const pool = gatedPool(pgPool, gate, () => resetSessionExclusively(pglite));
+  let operatorSocket: OperatorSocket | undefined;
   return {
     db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
     kind: 'pglite',
     async listen(channel, onNotify) {
-      return pglite.listen(channel, onNotify);
+      const unlisten = await gate.run(() => pglite.listen(channel, onNotify));
+      return () => gate.run(unlisten);
+    },
+    async serveOperatorSocket(path) {
+      if (operatorSocket) throw new Error('the operator socket is already served');
+      operatorSocket = await serveOperatorSocket(pglite, gate, path);
+      return operatorSocket;
     },
     async close() {
+      await operatorSocket?.stop();
       await pool.end();
       await pglite.close();
     },
   };
+}
+
+/**
+ * The embedded database of another process (`osr serve`), through its operator socket: one
+ * connection. That process serves one operator connection at a time and drops others at once,
+ * so connecting is retried until the socket is free.
+ */
+async function openOperatorSocket(path: string, busyTimeoutMs: number): Promise<DatabaseHandle> {
+  const file = basename(path);
+  const port = Number(/^\.s\.PGSQL\.(\d+)$/.exec(file)?.[1]);
+  if (!port) throw new Error(`an operator socket must be named .s.PGSQL.<port>, not ${file}`);
+  const pool = new pg.Pool({
+    host: resolve(dirname(path)),
+    port,
+    user: 'postgres',
+    database: 'postgres',
+    max: 1,
+    connectionTimeoutMillis: 3_000,
+  });
+  pool.on('error', () => {
+    // The idle connection was closed by the server (idle timeout, shutdown); the next query fails.
+  });
+  const deadline = Date.now() + busyTimeoutMs;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
+    try {
+      (await pool.connect()).release(); // stays in the pool for the command's statements
+      break;
+    } catch (error) {
+      if (!droppedWhileBusy(error) || Date.now() > deadline) {
+        await pool.end();
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+  return {
+    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+    kind: 'pglite',
+    async listen() {
+      throw new Error('LISTEN is not available through the operator socket');
+    },
+    close: () => pool.end(),
+  };
+}
+
+/** A connection the operator socket closed right away because it serves another one. */
+function droppedWhileBusy(error: unknown): boolean {
+  const { code, message } = error as { code?: string; message?: string };
+  return code === 'ECONNRESET' || code === 'EPIPE' || /Connection terminated/i.test(message ?? '');
 }

@@ -9,8 +9,8 @@ import { createWorkerWaker } from '../db/repositories/deliveries.js';
 import type { ProcessingProfile } from '../domain/process-delivery.js';
 import { Metrics } from '../metrics.js';
 import { registerAuth } from './auth.js';
-import { BODY_LIMIT_BYTES } from './json-body.js';
-import { registerOpenApi } from './openapi.js';
+import { BODY_LIMIT_BYTES, MAX_HEADER_BYTES } from './limits.js';
+import { documentRoutes, serveDocumentation } from './openapi.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, deadlineServerOptions, deadlines } from './plugins/deadlines.js';
 import { errorServerOptions, errors } from './plugins/errors.js';
 import { operations } from './plugins/operations.js';
@@ -49,13 +49,11 @@ export interface AppOptions {
   trustProxy?: TrustProxy;
 }
 
-// Request line and headers together (Node's maxHeaderSize counts both).
-const MAX_HEADER_BYTES = 16_384;
-
 /**
- * The app, composed of plugins with one job each (src/http/plugins/): validation, request ids,
- * deadlines, operational endpoints, the error envelope; then the OpenAPI document and, below
- * `basePath`, overload protection, authentication and the routes E1–E3.
+ * The app, composed of plugins with one job each (src/http/plugins/): the OpenAPI document's
+ * collector (first, so it sees every route), validation, request ids, deadlines, operational
+ * endpoints, the error envelope; then /docs and /openapi.json and, below `basePath`, overload
+ * protection, authentication and the routes E1–E3.
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { database, logger, basePath } = options;
@@ -77,12 +75,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const metrics = options.metrics ?? new Metrics(database.db);
   // Order matters: hooks and handlers of these plugins apply to what is registered after them.
+  await documentRoutes(app, { basePath, vendorKey: options.profile.vendorKey });
   await app.register(validation);
   await app.register(requestIds);
   await app.register(deadlines, { bodyDeadlineMs: requestTimeoutMs });
   await app.register(operations, { db: database.db, metrics, worker: options.worker });
   await app.register(errors);
-  await registerOpenApi(app, basePath);
+  await serveDocumentation(app);
 
   const authenticator = new Authenticator({
     find: (username) => findCredential(database.db, username),

@@ -2,11 +2,14 @@ import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQue
 import pino from 'pino';
 import type { DatabaseHandle } from '../db/connection.js';
 import type { Database } from '../db/schema.js';
-import { DEFAULT_PROFILE } from '../domain/process-delivery.js';
+import { DEFAULT_PROFILE, type ProcessingProfile } from '../domain/process-delivery.js';
 import { buildApp } from './app.js';
 
 /** The OpenAPI document exactly as the server serves it, generated without a database. */
-export async function generateOpenApiDocument(basePath = '/arge/on-site-roles/v1'): Promise<unknown> {
+export async function generateOpenApiDocument(
+  basePath = '/arge/on-site-roles/v1',
+  profile: ProcessingProfile = DEFAULT_PROFILE,
+): Promise<unknown> {
   const offline: DatabaseHandle = {
     db: new Kysely<Database>({
       dialect: {
@@ -24,7 +27,7 @@ export async function generateOpenApiDocument(basePath = '/arge/on-site-roles/v1
     database: offline,
     logger: pino({ level: 'silent' }),
     basePath,
-    profile: DEFAULT_PROFILE,
+    profile,
     requestsPerMinute: 1,
   });
   await app.ready();

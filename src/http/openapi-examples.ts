@@ -133,7 +133,7 @@ export const RESPONSE_EXAMPLES: Record<'post' | 'getRoles' | 'getDelivery', Reco
     401: one('Missing or wrong credentials', errors.unauthorized),
     403: one('Read-only credential', errors.forbidden),
     413: one('Body over 1 048 576 bytes', errors.payloadTooLarge),
-    415: one('Not application/json', errors.unsupportedMediaType),
+    415: one('Not application/json, or content-encoded (gzip, br, …)', errors.unsupportedMediaType),
     429: one('Too many failed logins or requests (see Retry-After)', errors.tooManyRequests),
     500: one('Unexpected error (details only in the log)', errors.technicalError),
     503: one('Database unreachable or overload (see Retry-After)', errors.unavailable),

@@ -1,62 +1,197 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
-import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  errorEnvelopeSchema,
+  partnerMessageSchema,
+  plainMessageSchema,
+  roleMessageSchema,
+} from '../domain/response-schema.js';
 import { REQUEST_EXAMPLES, RESPONSE_EXAMPLES } from './openapi-examples.js';
+import { httpErrorRows, httpErrorTable, messageRows } from './openapi-messages.js';
+import { OPERATIONAL_RESPONSES, type OperationId, operationDescriptions } from './openapi-operations.js';
+import { isOperationId, PATH_PARAMETERS, responseDoc } from './openapi-responses.js';
 
+type Parameter = { in: string; name: string; description?: string; required?: boolean; schema?: object };
+type Response = { description?: string; headers?: object; content?: Record<string, { examples?: unknown }> };
 type Operation = {
   operationId?: string;
+  description?: string;
+  parameters?: Parameter[];
   requestBody?: { content?: Record<string, { examples?: unknown }> };
-  responses?: Record<string, { content?: Record<string, { examples?: unknown }> }>;
+  responses?: Record<string, Response>;
 };
-type OpenApiDocument = { paths?: Record<string, Record<string, Operation>> };
+type OpenApiDocument = {
+  paths?: Record<string, Record<string, Operation>>;
+  components?: { schemas?: Record<string, unknown> };
+  [extension: `x-${string}`]: unknown;
+};
 
-const OPERATION_EXAMPLES: Record<string, keyof typeof RESPONSE_EXAMPLES> = {
+const OPERATION_EXAMPLES: Partial<Record<OperationId, keyof typeof RESPONSE_EXAMPLES>> = {
   submitDelivery: 'post',
   getCurrentRoles: 'getRoles',
   getDeliveryResult: 'getDelivery',
 };
 
-/** Adds the request and response examples to each operation of the generated document. */
-function withExamples(document: OpenApiDocument): OpenApiDocument {
-  for (const item of Object.values(document.paths ?? {})) {
+const REQUEST_ID_PARAMETER: Parameter = {
+  in: 'header',
+  name: 'X-Request-Id',
+  required: false,
+  description:
+    'Your own id for this request (1–128 characters of `A–Z a–z 0–9 . _ : -`): echoed in the answer and carried ' +
+    'by the server’s log lines; otherwise the server makes one.',
+  schema: { type: 'string' },
+};
+
+/**
+ * Schemas shown once under components/schemas and referenced by name, instead of repeated inline
+ * in every answer (a registry of the document's own: zod's global one is left alone).
+ */
+const namedSchemas = z.registry<{ id: string }>();
+namedSchemas.add(errorEnvelopeSchema, { id: 'ErrorEnvelope' });
+namedSchemas.add(plainMessageSchema, { id: 'Message' });
+namedSchemas.add(roleMessageSchema, { id: 'RoleMessage' });
+namedSchemas.add(partnerMessageSchema, { id: 'PartnerMessage' });
+const jsonSchemaTransform = createJsonSchemaTransform({ schemaRegistry: namedSchemas });
+const addNamedSchemas = createJsonSchemaTransformObject({ schemaRegistry: namedSchemas });
+
+/**
+ * Per route, before Fastify's swagger plugin turns it into an operation: the answers any request
+ * may get (408, 431: Node's HTTP layer and the deadlines, not the route) and the documented answers
+ * of the operational endpoints, which have no response schemas of their own. Documentation only:
+ * the routes' own schemas, which validate and serialise, are not changed.
+ */
+const documentRoute: typeof jsonSchemaTransform = (input) => {
+  const schema = input.schema as { hide?: boolean; operationId?: string; response?: object } | undefined;
+  if (!schema || schema.hide) return jsonSchemaTransform(input);
+  const response = {
+    ...schema.response,
+    ...(schema.operationId ? OPERATIONAL_RESPONSES[schema.operationId] : {}),
+    408: errorEnvelopeSchema,
+    431: errorEnvelopeSchema,
+  };
+  return jsonSchemaTransform({ ...input, schema: { ...input.schema, response } });
+};
+
+/**
+ * The whole document, after the operations were generated: each operation's description and
+ * examples, each answer's description and headers, the path parameters' formats, and the message
+ * catalogue as data. A route answer without a description fails the generation (and so the tests).
+ */
+function completeDocument(document: OpenApiDocument, vendorKey: string): OpenApiDocument {
+  const descriptions = operationDescriptions(vendorKey);
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
     for (const operation of Object.values(item)) {
-      const key = operation.operationId ? OPERATION_EXAMPLES[operation.operationId] : undefined;
-      if (!key) continue;
-      const json = operation.requestBody?.content?.['application/json'];
-      if (json) json.examples = REQUEST_EXAMPLES;
-      for (const [status, examples] of Object.entries(RESPONSE_EXAMPLES[key])) {
-        const content = operation.responses?.[status]?.content?.['application/json'];
-        if (content) content.examples = examples;
+      const id = operation.operationId;
+      if (!isOperationId(id)) throw new Error(`${path}: operation ${id} has no documentation`);
+      operation.description = descriptions[id];
+      for (const parameter of operation.parameters ?? []) {
+        const documented = parameter.in === 'path' ? PATH_PARAMETERS[parameter.name] : undefined;
+        if (!documented) continue;
+        parameter.description = documented.description;
+        parameter.schema = { ...parameter.schema, ...documented.schema };
       }
+      operation.parameters = [...(operation.parameters ?? []), REQUEST_ID_PARAMETER];
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        const documented = responseDoc(id, Number(status));
+        if (!documented) throw new Error(`${path}: answer ${status} of ${id} has no description`);
+        response.description = documented.description;
+        response.headers = documented.headers;
+      }
+      addExamples(operation, OPERATION_EXAMPLES[id]);
     }
   }
+  document['x-osr-messages'] = Object.fromEntries(messageRows(vendorKey).map(({ id, ...row }) => [id, row]));
+  document['x-osr-http-errors'] = httpErrorRows();
   return document;
 }
 
 /**
- * The OpenAPI document is generated from the routes' zod schemas (the same ones that validate
- * requests and serialise responses). Served at /openapi.json, rendered at /docs.
- * Must be registered before the routes.
+ * The named schemas the operations use, directly or through each other (zod's transform emits an
+ * input and an output variant of each; answers use only the output ones).
  */
-export async function registerOpenApi(app: FastifyInstance, basePath: string): Promise<void> {
+function withoutUnusedSchemas(document: OpenApiDocument): OpenApiDocument {
+  const schemas = document.components?.schemas ?? {};
+  const referencedBy = (value: unknown) =>
+    [...JSON.stringify(value).matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((match) => match[1] as string);
+  const used = new Set<string>();
+  const pending = referencedBy(document.paths);
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    if (used.has(name)) continue;
+    used.add(name);
+    pending.push(...referencedBy(schemas[name]));
+  }
+  for (const name of Object.keys(schemas)) if (!used.has(name)) delete schemas[name];
+  return document;
+}
+
+function addExamples(operation: Operation, key: keyof typeof RESPONSE_EXAMPLES | undefined): void {
+  if (!key) return;
+  const json = operation.requestBody?.content?.['application/json'];
+  if (json) json.examples = REQUEST_EXAMPLES;
+  for (const [status, examples] of Object.entries(RESPONSE_EXAMPLES[key])) {
+    const content = operation.responses?.[status]?.content?.['application/json'];
+    if (content) content.examples = examples;
+  }
+}
+
+const apiDescription = (basePath: string): string =>
+  [
+    'Resident changes (S-COR roles) from property-management ERP systems to the metering service company: ' +
+      `submit a data delivery (E1), poll its result (E3), read a residential unit’s current roles (E2), below \`${basePath}\`.`,
+    '**Authentication: HTTP Basic** (`Authorization: Basic <base64 of username:password>`) on E1–E3. A missing or ' +
+      'wrong credential gets `401` with `WWW-Authenticate: Basic realm="on-site-roles"`. A credential belongs to one ' +
+      'client and sees only that client’s billing units and deliveries (another client’s are indistinguishable from ' +
+      'unknown ones); a read-only credential cannot submit (`403`). `/health`, `/ready`, `/metrics`, `/docs` and ' +
+      '`/openapi.json` need no credential.',
+    '**Request ids.** Every response carries `X-Request-Id`: yours when you send a sane one, else a new one; quote ' +
+      'it when asking about a request.',
+    '**Errors.** Every 4xx/5xx answer (except `/ready`’s `503`) is the error envelope ' +
+      '`{"status": "FAIL", "messages": […] | null, "roleMessages": […] | null, "partnerMessages": […] | null}`, ' +
+      'an empty list being `null`. The HTTP-level answers:',
+    httpErrorTable(httpErrorRows()),
+    'The messages of the synchronous checks are listed at E1, those of processing at E3, and E2’s at E2. As data, ' +
+      '`x-osr-messages` (by rule id) and `x-osr-http-errors` hold all of them.',
+  ].join('\n\n');
+
+/**
+ * The OpenAPI document is generated from the routes' zod schemas (the same ones that validate
+ * requests and serialise responses) and the documentation in src/http/openapi-*.ts. Registered
+ * first: it documents the routes registered after it.
+ */
+export async function documentRoutes(
+  app: FastifyInstance,
+  { basePath, vendorKey }: { basePath: string; vendorKey: string },
+): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
       info: {
         title: 'on-site-roles (ARGE/bved) v1 — MSC side',
         version: '1.0.0',
-        description:
-          'Resident changes (S-COR roles) from property-management ERP systems. POST a data delivery, ' +
-          'poll its result, read the current roles. Every 4xx/5xx answer is the error envelope.',
+        description: apiDescription(basePath),
       },
-      components: { securitySchemes: { basicAuth: { type: 'http', scheme: 'basic' } } },
+      components: {
+        securitySchemes: {
+          basicAuth: { type: 'http', scheme: 'basic', description: 'HTTP Basic, realm `on-site-roles`.' },
+        },
+      },
       security: [{ basicAuth: [] }],
-      tags: [{ name: 'on-site-roles', description: `Below ${basePath}` }],
+      tags: [
+        { name: 'on-site-roles', description: `E1–E3, below ${basePath}` },
+        { name: 'operations', description: 'For load balancers and operators; outside authentication and rate limits' },
+      ],
     },
-    transform: jsonSchemaTransform,
-    transformObject: (document) => withExamples((document as { openapiObject: OpenApiDocument }).openapiObject),
+    transform: documentRoute,
+    transformObject: (document) =>
+      withoutUnusedSchemas(completeDocument(addNamedSchemas(document) as OpenApiDocument, vendorKey)),
   });
+}
+
+/** The document at /openapi.json, rendered at /docs (Swagger UI); neither is in the document. */
+export async function serveDocumentation(app: FastifyInstance): Promise<void> {
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: false } });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }

@@ -25,8 +25,8 @@ interface Visit {
 
 const pathOf = (visit: Visit): (string | number)[] => {
   const path: (string | number)[] = [];
-  for (let at: Visit | undefined = visit; at?.key !== undefined; at = at.parent) path.unshift(at.key);
-  return path;
+  for (let at: Visit | undefined = visit; at?.key !== undefined; at = at.parent) path.push(at.key);
+  return path.reverse();
 };
 
 /**
@@ -47,7 +47,8 @@ export function findUnstorableStrings(root: unknown): SchemaViolation[] {
       const message = unstorableReason(value);
       if (message) violations.push({ message, path: jsonPointer(pathOf(visit)) });
     } else if (Array.isArray(value)) {
-      for (let index = value.length - 1; index >= 0; index--) stack.push({ value: value[index], key: index, parent: visit });
+      for (let index = value.length - 1; index >= 0; index--)
+        stack.push({ value: value[index], key: index, parent: visit });
     } else if (value !== null && typeof value === 'object') {
       const entries = Object.entries(value);
       for (let index = entries.length - 1; index >= 0; index--) {

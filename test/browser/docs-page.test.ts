@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, deliver, type Harness, seed, startHarness } from '../support/harness.js';
 import { moveInMustermann } from '../support/spec.js';
@@ -13,8 +13,9 @@ if (skipReason) {
 }
 
 /**
- * The docs page as an ERP developer uses it: Swagger UI in headless Chromium renders the three
- * operations, and "Try it out" of E2 with Basic auth returns the unit's roles.
+ * The docs page as an ERP developer uses it: Swagger UI in headless Chromium renders E1–E3 and the
+ * operational endpoints, "Try it out" of E2 with Basic auth returns the unit's roles, and a reader
+ * finds the authentication scheme and the messages the server sends.
  */
 describe.skipIf(Boolean(skipReason))('/docs in headless Chromium', { timeout: 60_000 }, () => {
   let h: Harness;
@@ -48,20 +49,24 @@ describe.skipIf(Boolean(skipReason))('/docs in headless Chromium', { timeout: 60
     await h?.close();
   });
 
-  it('renders E1–E3, and "Try it out" of E2 with Basic auth returns the demo unit', async () => {
+  it('renders E1–E3 and the operational endpoints, and "Try it out" of E2 with Basic auth returns the demo unit', async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/docs`);
     const paths = page.locator('.opblock-summary-path');
-    await expect.poll(() => paths.count(), { timeout: 15_000 }).toBe(3);
+    await expect.poll(() => paths.count(), { timeout: 15_000 }).toBe(6);
     const shown = (await paths.allInnerTexts()).map((text) => text.replace(/\u200b/g, ''));
     expect(shown.sort()).toEqual([
       '/arge/on-site-roles/v1/billingunits/{bu}/on-site-roles/data-delivery/{dataDeliveryId}',
       '/arge/on-site-roles/v1/billingunits/{bu}/residentialunits/{ru}/on-site-roles',
       '/arge/on-site-roles/v1/billingunits/{bu}/residentialunits/{ru}/on-site-roles',
+      '/health',
+      '/metrics',
+      '/ready',
     ]);
 
     await page.locator('.btn.authorize').first().click();
     const modal = page.locator('.modal-ux');
+    await expect.poll(() => modal.textContent(), { timeout: 5_000 }).toMatch(/basicAuth\s*\(http, Basic\)/);
     await modal.locator('input[type=text]').first().fill('demo');
     await modal.locator('input[type=password]').first().fill('demo-password');
     await modal.locator('button.authorize').first().click();
@@ -82,5 +87,44 @@ describe.skipIf(Boolean(skipReason))('/docs in headless Chromium', { timeout: 60
     expect(await e2.locator('.live-responses-table tr.response .response-col_status').first().textContent()).toContain(
       '200',
     );
+  });
+
+  it('shows a reader the authentication scheme and the message texts, exactly as the server sends them', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/docs`);
+    const info = page.locator('.information-container');
+    await expect.poll(() => info.textContent(), { timeout: 15_000 }).toContain('Authentication: HTTP Basic');
+    expect(await info.textContent()).toContain('WWW-Authenticate: Basic realm="on-site-roles"');
+    const cellsOf = (table: Locator) =>
+      table
+        .locator('tr')
+        .evaluateAll((rows) => rows.map((row) => [...row.querySelectorAll('td')].map((cell) => cell.textContent)));
+    // the HTTP-level answers are a table in the introduction
+    const httpErrors = await cellsOf(info.locator('table').first());
+    expect(httpErrors).toContainEqual([
+      '415',
+      'OSR-415',
+      'Unsupported media type, use application/json.',
+      expect.any(String),
+    ]);
+
+    // E3's description lists the asynchronous messages: readable once the operation is opened
+    const e3 = page.locator('#operations-on-site-roles-getDeliveryResult');
+    await e3.locator('.opblock-summary').click();
+    const description = e3.locator('.opblock-description-wrapper');
+    await expect
+      .poll(() => description.textContent(), { timeout: 10_000 })
+      .toContain('There is no matching role in the delete target.');
+    const rows = (await Promise.all((await description.locator('table').all()).map(cellsOf))).flat();
+    const row = (rule: string) => rows.find((cells) => cells[0] === rule);
+    expect(row('X1')?.slice(0, 4)).toEqual([
+      'X1',
+      'OSR-KALO',
+      'There is no matching role in the delete target.',
+      'roleMessages',
+    ]);
+    // Markdown punctuation in a text is shown as it is, not turned into code
+    expect(row('X2')?.[2]).toBe('Active `from` date does not match delete `from` date. Deletion is not possible.');
+    expect(row('OSR-1004')).toBeUndefined(); // listed at E1, not at E3
   });
 });

@@ -89,6 +89,9 @@ describe.skipIf(Boolean(skipReason))('osr operator commands', { timeout: CLI_TIM
     const run = await osr(url, ['import', conflicting]);
     expectUsageError(run, /import aborted: 1 conflicting row\(s\); nothing was imported/);
     expect(run.stdout).toContain('conflict: billing unit 111111: belongs to another client');
+    // nothing was imported, so nothing says "created"
+    expect(run.stdout).toContain('clients:            would create 1, unchanged 1, conflicting 0');
+    expect(run.stdout).not.toMatch(/\bcreated\b/);
     expect(await Promise.all([count('clients'), count('billing_units'), count('residential_units')])).toEqual(before);
 
     const fine = file(
@@ -108,6 +111,13 @@ describe.skipIf(Boolean(skipReason))('osr operator commands', { timeout: CLI_TIM
       /line 2: invalid billing unit "12345"/,
     );
     expectUsageError(await osr(url, ['import', file('bad-header.csv', 'a,b\n')]), /line 1: the header must be/);
+    expectUsageError(
+      await osr(url, [
+        'import',
+        file('bad-contract.csv', 'client,client_name,billingunit,contracts,residentialunit\nacme,,654321,S-COR;FOO,1\n'),
+      ]),
+      /line 2: invalid contract role type "FOO" \(known role types: S-COR, S-BIR, S-BVA/,
+    );
     expectUsageError(await osr(url, ['import', file('bad.json', '{"clients":[{"id":"x y"}]}')]), /\/clients\/0\/id/);
     expectUsageError(await osr(url, ['import', join(dir, 'missing.csv')]), /cannot read/);
     expectUsageError(await osr(url, ['import', file('units.txt', '')]), /\.json or \.csv/);

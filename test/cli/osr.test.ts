@@ -109,6 +109,18 @@ describe.skipIf(Boolean(skipReason))('osr CLI', () => {
       expectUsageError(await run(['billingunit', 'add', '777777', '--client', 'nobody']), /nobody/);
       expect(await billingUnitRow('777777')).toBeUndefined();
     });
+
+    it('--contracts takes only known role types (S-COR, S-BIR, S-BVA) or none: exit 2, nothing written', {
+      timeout: CLI_TIMEOUT_MS * 2,
+    }, async () => {
+      expectUsageError(
+        await run(['billingunit', 'add', '777778', '--client', 'acme', '--contracts', 'FOO']),
+        /invalid contract role type "FOO" in --contracts \(known role types: S-COR, S-BIR, S-BVA/,
+      );
+      expect(await billingUnitRow('777778')).toBeUndefined();
+      expectOk(await run(['billingunit', 'add', '777778', '--client', 'acme', '--contracts', 'S-BIR,S-BVA']));
+      expect(await billingUnitRow('777778')).toMatchObject({ contracts: ['S-BIR', 'S-BVA'] });
+    });
   });
 
   describe('residentialunit add', () => {
@@ -153,6 +165,29 @@ describe.skipIf(Boolean(skipReason))('osr CLI', () => {
     it('an unknown client: exit 2, one line, no credential', { timeout: CLI_TIMEOUT_MS }, async () => {
       expectUsageError(await run(['credential', 'add', 'nobody', 'orphan'], 'orphan-secret\n'), /nobody/);
       expect(await credentialRow('orphan')).toBeUndefined();
+    });
+
+    it('an unknown client is reported before anything about stdin (here: empty)', {
+      timeout: CLI_TIMEOUT_MS,
+    }, async () => {
+      expectUsageError(await run(['credential', 'add', 'nobody', 'u1'], ''), /^osr: unknown client nobody /);
+      expect(await credentialRow('u1')).toBeUndefined();
+    });
+
+    it('a password on stdin needs at least 12 characters: exit 2, one line, no credential', {
+      timeout: CLI_TIMEOUT_MS,
+    }, async () => {
+      const short = await run(['credential', 'add', 'acme', 'short-pw'], 'elevenchars\n');
+      expectUsageError(short, /the password on stdin has 11 characters; a password needs at least 12/);
+      expect(short.stderr).not.toContain('elevenchars');
+      expect(await credentialRow('short-pw')).toBeUndefined();
+      expectOk(await run(['credential', 'add', 'acme', 'short-pw'], 'twelve-chars\n'));
+    });
+
+    it('credential list of an unknown client: exit 2, says the client is unknown', {
+      timeout: CLI_TIMEOUT_MS,
+    }, async () => {
+      expectUsageError(await run(['credential', 'list', 'nobody']), /^osr: unknown client nobody /);
     });
 
     it('credentials written by the CLI authenticate against the app on the same database', async () => {

@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,8 @@ import { moveInMustermann } from '../support/spec.js';
 
 /**
  * Zero setup: `osr serve` without DATABASE_URL runs on the embedded database in OSR_DATA_DIR,
- * with the worker in process, over real HTTP; operator commands and the server take turns on it.
+ * with the worker in process, over real HTTP; operator commands run before it and, through its
+ * operator socket, while it runs (more in embedded-operator.test.ts).
  */
 describe('osr serve on the embedded database (no DATABASE_URL)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'osr-embedded-'));
@@ -31,7 +33,7 @@ describe('osr serve on the embedded database (no DATABASE_URL)', () => {
     timeout: 120_000,
   }, async () => {
     expect((await osr(['client', 'add', 'acme'])).code).toBe(0);
-    expect((await osr(['credential', 'add', 'acme', 'erp'], 'erp-secret\n')).code).toBe(0);
+    expect((await osr(['credential', 'add', 'acme', 'erp'], 'erp-secret-12\n')).code).toBe(0);
     expect((await osr(['billingunit', 'add', '654321', '--client', 'acme'])).code).toBe(0);
     expect((await osr(['residentialunit', 'add', '654321', '0001'])).code).toBe(0);
 
@@ -39,12 +41,11 @@ describe('osr serve on the embedded database (no DATABASE_URL)', () => {
     await waitFor(async () => (await fetch(`${base}/ready`).catch(() => undefined))?.status === 200, 60_000, 'ready');
     expect(existsSync(join(dataDir, 'osr.lock'))).toBe(true);
 
-    // While the server holds the embedded database, an operator command refuses (one clear line).
-    const refused = await osr(['client', 'add', 'other']);
-    expect(refused.code).toBe(2);
-    expect(refused.output).toMatch(/in use by process \d+/);
+    // While the server holds the embedded database, operator commands use it through the server.
+    const added = await osr(['client', 'add', 'other']);
+    expect(added, added.output).toMatchObject({ code: 0, output: 'created client other\n' });
 
-    const auth = `Basic ${Buffer.from('erp:erp-secret').toString('base64')}`;
+    const auth = `Basic ${Buffer.from('erp:erp-secret-12').toString('base64')}`;
     const unit = `${base}/arge/on-site-roles/v1/billingunits/654321/residentialunits/0001/on-site-roles`;
     const posted = await fetch(unit, {
       method: 'POST',
@@ -91,10 +92,22 @@ describe('zero-setup demo data', () => {
     return server;
   };
 
-  it('on the first start of a new embedded database: prints a demo credential once; the demo unit answers', {
+  it('a first start that fails (port taken) creates nothing; the next one prints a demo credential once; the demo unit answers', {
     timeout: 120_000,
   }, async () => {
     const env = { DATABASE_URL: '', OSR_DATA_DIR: dataDir };
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(Number(port), '127.0.0.1', resolve));
+    try {
+      const failed = startOsr(['serve'], { LOG_LEVEL: 'warn', PORT: port, ...env });
+      expect(await failed.exited, failed.output()).toBe(1);
+      expect(failed.output()).toMatch(/EADDRINUSE/);
+      expect(failed.output()).not.toContain('Demo data created');
+      expect(existsSync(join(dataDir, 'osr.lock'))).toBe(false);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+
     const first = await serveUntilReady(env);
     const banner = /credential {2}demo \/ (\S+)\n {2}try {9}curl -u 'demo:\S+' (\S+)/.exec(first.output());
     expect(banner, first.output()).not.toBeNull();

@@ -25,6 +25,7 @@ import { adminQuery, databaseUrlFor } from '../support/global-setup.js';
 const LANDED: Record<string, string> = {
   '0001_baseline': '11dbf41a39f3b4ded7f39a6de09ab7de4ce70d0db4344b07edd32c4f2123e498',
   '0002_delivery_request_id': 'ab0ca7859618f33f0c6543c8e83a4b29ef732231971238c4cf7154bbc52ff397',
+  '0003_drop_unused_delivery_index': '8fdcd431ad983899072433b1c3885d859688205b8efd25771a98726434274d6f',
 };
 
 describe('the committed migration files', () => {

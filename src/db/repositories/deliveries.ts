@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { Principal } from '../../auth/authenticator.js';
 import type { DeliveryBody } from '../../domain/delivery-schema.js';
@@ -8,8 +9,17 @@ import { type Checked, checked, credentialArguments } from './credentials.js';
 
 export const DELIVERY_CHANNEL = 'osr_delivery_pending';
 
-/** The unit of ordering: the path pair exactly as the POST carried it. */
-export const unitKey = (billingUnit: string, residentialUnit: string) => `${billingUnit}/${residentialUnit}`;
+/** Longer path pairs are keyed by their hash: an index entry holds at most 2704 bytes. */
+const LONGEST_PLAIN_UNIT_KEY = 256;
+
+/**
+ * The unit of ordering: the path pair exactly as the POST carried it (a malformed one too: the
+ * worker fails it with D1/D2, in order with the unit's other deliveries).
+ */
+export function unitKey(billingUnit: string, residentialUnit: string): string {
+  const key = `${billingUnit}/${residentialUnit}`;
+  return key.length <= LONGEST_PLAIN_UNIT_KEY ? key : `sha256:${createHash('sha256').update(key).digest('hex')}`;
+}
 
 export interface NewDelivery {
   id: string;

@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import { isMigrated } from '../../db/migrate.js';
 import type { Database } from '../../db/schema.js';
 import type { Metrics } from '../../metrics.js';
+import { OPERATIONAL_ROUTE_SCHEMAS } from '../openapi-operations.js';
 import { inRegisteringScope } from './scope.js';
 
 export interface OperationsOptions {
@@ -24,12 +25,12 @@ export const operations = inRegisteringScope('operations', async (app, { db, met
     );
   });
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+  app.get('/metrics', { schema: OPERATIONAL_ROUTE_SCHEMAS.metrics }, async (_request, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
-  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'UP' }));
+  app.get('/health', { schema: OPERATIONAL_ROUTE_SCHEMAS.health }, async () => ({ status: 'UP' }));
   // Not the error envelope: a 503 here is for load balancers and operators, and says which check failed.
-  app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/ready', { schema: OPERATIONAL_ROUTE_SCHEMAS.ready }, async (_request, reply) => {
     const checks = { database: false, migrated: false, worker: worker?.running ?? true };
     try {
       await sql`SELECT 1`.execute(db);

@@ -2,7 +2,7 @@ import type { FastifySchemaCompiler } from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import type { ZodType } from 'zod';
 import { jsonPointer, SchemaError, type SchemaViolation } from '../errors.js';
-import { registerJsonBodyParser } from '../json-body.js';
+import { mayHoldUnstorableStrings, registerJsonBodyParser } from '../json-body.js';
 import { findUnstorableStrings } from '../unstorable-strings.js';
 import { inRegisteringScope } from './scope.js';
 
@@ -18,7 +18,7 @@ const validatorCompiler: FastifySchemaCompiler<ZodType> = ({ schema, httpPart })
     const violations: SchemaViolation[] = result.success
       ? []
       : result.error.issues.map((issue) => ({ message: issue.message, path: jsonPointer(issue.path) }));
-    if (isBody) violations.push(...findUnstorableStrings(data));
+    if (isBody && mayHoldUnstorableStrings(data)) violations.push(...findUnstorableStrings(data));
     return violations.length > 0 ? { error: new SchemaError(violations) } : { value: result.data };
   };
 };

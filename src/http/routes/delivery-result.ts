@@ -9,7 +9,8 @@ import { HttpError } from '../errors.js';
 import { errorResponses } from '../openapi-examples.js';
 import type { RouteContext } from './context.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A delivery id is a UUID (any case); the OpenAPI document shows the same pattern. */
+export const DELIVERY_ID_FORMAT = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** E3: processing status and messages of one delivery of the caller's client under `{bu}`. */
 export const deliveryResultRoute =
@@ -29,7 +30,7 @@ export const deliveryResultRoute =
       async (request) => {
         const { bu, dataDeliveryId } = request.params;
         const notFound = () => HttpError.of(404, HTTP.deliveryNotFound);
-        if (!UUID.test(dataDeliveryId)) throw notFound();
+        if (!DELIVERY_ID_FORMAT.test(dataDeliveryId)) throw notFound();
         const delivery = await withCurrentCredential(request, { write: false }, (principal) =>
           findDelivery(db, principal, dataDeliveryId.toLowerCase()),
         );
