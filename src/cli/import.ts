@@ -136,7 +136,9 @@ export function parseCsvImport(text: string): ImportData {
       string,
       string,
     ];
-    if (!CLIENT_ID.pattern.test(client)) throw new UsageError(`${where}: invalid client id "${client}" (${CLIENT_ID.rule})`);
+    if (!CLIENT_ID.pattern.test(client)) {
+      throw new UsageError(`${where}: invalid client id "${client}" (${CLIENT_ID.rule})`);
+    }
     collect.client(client, clientName === '' ? undefined : clientName, where);
     if (billingUnit === '') return;
     if (!BILLING_UNIT.pattern.test(billingUnit)) {
@@ -214,6 +216,11 @@ export function addImportCommand(program: Command): void {
       'bulk upsert of master data (clients, billing units, residential units) in one transaction: creates what is missing, leaves identical rows alone; any conflict aborts the whole import (formats in the README)',
     )
     .argument('<file>', 'a .json or .csv file')
-    .addOption(new Option('--format <format>', 'the file format (default: from the file name)').choices(['json', 'csv'] as const))
+    .addOption(
+      new Option('--format <format>', 'the file format (default: from the file name)').choices([
+        'json',
+        'csv',
+      ] as const),
+    )
     .action((file, options) => importCommand(file, options));
 }

@@ -3,7 +3,12 @@ import { Command, CommanderError } from '@commander-js/extra-typings';
 import { ConfigError } from '../config.js';
 import { ConflictError } from '../db/repositories/admin.js';
 import { projectFile } from '../project-files.js';
-import { addBillingUnitCommands, addClientCommands, addCredentialAddCommand, addResidentialUnitCommands } from './admin.js';
+import {
+  addBillingUnitCommands,
+  addClientCommands,
+  addCredentialAddCommand,
+  addResidentialUnitCommands,
+} from './admin.js';
 import { UsageError } from './args.js';
 import { addCredentialLifecycleCommands } from './credentials.js';
 import { addImportCommand } from './import.js';
@@ -36,7 +41,7 @@ export function buildProgram(): Command {
   const credential = group(program, 'credential', "credentials: the usernames and passwords of a client's systems");
   addCredentialAddCommand(credential);
   addCredentialLifecycleCommands(credential);
-  addBillingUnitCommands(group(program, 'billingunit', "billing units of a client, with their contracts"));
+  addBillingUnitCommands(group(program, 'billingunit', 'billing units of a client, with their contracts'));
   addResidentialUnitCommands(group(program, 'residentialunit', 'residential units of a billing unit'));
   addImportCommand(program);
   addSupportCommands(program);

@@ -4,7 +4,7 @@ import { type Config, loadConfig } from '../config.js';
 import { type DatabaseHandle, OPERATOR_SOCKET_FILE, openDatabase } from '../db/connection.js';
 import { MigrationMismatchError, migrateToLatest } from '../db/migrate.js';
 import { UsageError } from './args.js';
-import { type HeldLock, type LockHolder, type LockPurpose, liveHolder, takeLock } from './data-dir-lock.js';
+import { type HeldLock, type LockHolder, type LockPurpose, takeLock } from './data-dir-lock.js';
 
 /**
  * Opens the configured database (PostgreSQL when DATABASE_URL is set, else the embedded one in
@@ -26,23 +26,24 @@ const MAX_SOCKET_PATH = 103;
 /** How long an operator command waits for a starting `osr serve` to open its operator socket. */
 const SERVER_STARTING_WAIT_MS = 20_000;
 
-export async function openMigratedDatabase(
-  config: Config,
-  purpose: LockPurpose = 'command',
-): Promise<OpenedDatabase> {
-  if (config.databaseUrl) return migrated(await openDatabase({ databaseUrl: config.databaseUrl, dataDir: '', poolSize: config.dbPoolSize }), config);
-  if (config.dataDir.startsWith('memory://')) {
-    return migrated(await openDatabase({ dataDir: config.dataDir }), config);
+export async function openMigratedDatabase(config: Config, purpose: LockPurpose = 'command'): Promise<OpenedDatabase> {
+  const { databaseUrl, dataDir } = config;
+  if (databaseUrl) {
+    return migrated(await openDatabase({ databaseUrl, dataDir: '', poolSize: config.dbPoolSize }), config);
   }
-  const lock = await lockOrServer(config.dataDir, purpose);
-  if (!('release' in lock)) {
-    const handle = await openDatabase({ dataDir: config.dataDir, operatorSocket: lock.socket }).catch((error) => {
-      throw new UsageError(
-        `the embedded database in ${config.dataDir} is in use by process ${lock.pid} (osr serve), but its operator socket does not answer (${(error as Error).message})`,
-      );
-    });
-    return migrated(handle, config);
-  }
+  if (dataDir.startsWith('memory://')) return migrated(await openDatabase({ dataDir }), config);
+  const lock = await lockOrServer(dataDir, purpose);
+  if ('release' in lock) return openEmbeddedHere(config, lock);
+  const handle = await openDatabase({ dataDir, operatorSocket: lock.socket }).catch((error: Error) => {
+    throw new UsageError(
+      `the embedded database in ${dataDir} is in use by process ${lock.pid} (osr serve), but its operator socket does not answer (${error.message})`,
+    );
+  });
+  return migrated(handle, config);
+}
+
+/** The embedded database opened by this process, which holds the lock until `close()`. */
+async function openEmbeddedHere(config: Config, lock: HeldLock): Promise<OpenedDatabase> {
   try {
     const handle = await openDatabase({ dataDir: config.dataDir });
     const opened = await migrated(handle, config, () => lock.release());
@@ -67,7 +68,10 @@ export async function openMigratedDatabase(
  * The lock for this process; or, for an operator command while `osr serve` has the embedded
  * database, that server with its operator socket (waiting a little for one that is starting).
  */
-async function lockOrServer(dataDir: string, purpose: LockPurpose): Promise<HeldLock | (LockHolder & { socket: string })> {
+async function lockOrServer(
+  dataDir: string,
+  purpose: LockPurpose,
+): Promise<HeldLock | (LockHolder & { socket: string })> {
   const deadline = Date.now() + SERVER_STARTING_WAIT_MS;
   for (;;) {
     const lock = takeLock(dataDir, purpose);
@@ -122,4 +126,3 @@ export async function withDatabase<T>(work: (database: DatabaseHandle) => Promis
     await database.close();
   }
 }
-

@@ -40,6 +40,7 @@ async function serve(withWorker: boolean): Promise<void> {
     basePath: config.basePath,
     profile: profileOf(config),
     requestsPerMinute: config.rateLimitPerMinute,
+    trustProxy: config.trustProxy,
     metrics,
     ...(worker ? { worker } : {}),
   });

@@ -65,7 +65,8 @@ async function deliveries(values: { status?: string; since?: string; limit?: str
     throw new UsageError(`invalid --status "${values.status}" (PENDING, SUCCESS or FAIL)`);
   }
   const since = values.since === undefined ? undefined : parseSince(values.since);
-  const limit = values.limit === undefined ? DEFAULT_LIMIT : parsePositiveWholeNumber(values.limit, '--limit', MAX_LIMIT);
+  const limit =
+    values.limit === undefined ? DEFAULT_LIMIT : parsePositiveWholeNumber(values.limit, '--limit', MAX_LIMIT);
   const rows = await withDatabase(({ db }) => recentDeliveries(db, { status, since, limit }));
   if (values.json) {
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
@@ -124,7 +125,10 @@ export function addSupportCommands(program: Command): void {
     .description('recent deliveries with their messages ("why did my delivery fail?"), newest first')
     .option('--status <status>', 'only PENDING, SUCCESS or FAIL')
     .option('--since <when>', 'received since an ISO date/time, or 30m, 24h, 7d ago')
-    .option('--limit <n>', `at most n deliveries, a positive whole number up to ${MAX_LIMIT} (default ${DEFAULT_LIMIT})`)
+    .option(
+      '--limit <n>',
+      `at most n deliveries, a positive whole number up to ${MAX_LIMIT} (default ${DEFAULT_LIMIT})`,
+    )
     .option('--json', 'as JSON')
     .action((options) => deliveries(options));
 

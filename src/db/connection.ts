@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import type { OperatorSocket } from './embedded-session.js';
+import type { OperatorSocket, OperatorSocketOptions } from './embedded-session.js';
 import type { Database } from './schema.js';
 
 // Calendar dates stay 'YYYY-MM-DD' strings end to end (no time zone surprises).
@@ -20,7 +20,7 @@ export interface DatabaseHandle {
    * The embedded database opened by this process only: serves its session to operator commands
    * on a Unix socket at `path` (see embedded-session.ts) until `close()`.
    */
-  serveOperatorSocket?(path: string): Promise<OperatorSocket>;
+  serveOperatorSocket?(path: string, options?: OperatorSocketOptions): Promise<OperatorSocket>;
   close(): Promise<void>;
 }
 
@@ -149,9 +149,9 @@ async function openEmbedded(dataDir: string): Promise<DatabaseHandle> {
       const unlisten = await gate.run(() => pglite.listen(channel, onNotify));
       return () => gate.run(unlisten);
     },
-    async serveOperatorSocket(path) {
+    async serveOperatorSocket(path, options) {
       if (operatorSocket) throw new Error('the operator socket is already served');
-      operatorSocket = await serveOperatorSocket(pglite, gate, path);
+      operatorSocket = await serveOperatorSocket(pglite, gate, path, options);
       return operatorSocket;
     },
     async close() {
@@ -177,7 +177,8 @@ async function openOperatorSocket(path: string, busyTimeoutMs: number): Promise<
     user: 'postgres',
     database: 'postgres',
     max: 1,
-    connectionTimeoutMillis: 3_000,
+    connectionTimeoutMillis: 10_000, // the server may be in the middle of a unit of work of its own
+    idleTimeoutMillis: 0, // kept for the whole command (it may wait for stdin between statements)
   });
   pool.on('error', () => {
     // The idle connection was closed by the server (idle timeout, shutdown); the next query fails.

@@ -152,9 +152,12 @@ class GatedSocketDb implements SocketServerDb {
       try {
         return await this.pglite.runExclusive(work);
       } finally {
-        // A unit left open with no next message (a client that hangs, or one that died before
-        // pglite-socket knew it was inside a unit) must not keep the server waiting for ever.
-        if (this.isInTransaction()) this.#watchdog = setTimeout(() => void this.exec(), this.idleUnitMs).unref();
+        // A unit left open with no next message must not keep the server waiting for ever. A
+        // live client idle that long has been disconnected by pglite-socket's idle timeout
+        // already (which resets through exec below); this catches the rest, e.g. a client that
+        // died while its unit's first message ran.
+        const unit = this.#handOn;
+        if (unit) this.#watchdog = setTimeout(() => void this.#endUnitBy(unit), this.idleUnitMs).unref();
       }
     });
   }
@@ -174,14 +177,18 @@ class GatedSocketDb implements SocketServerDb {
   }
 
   /** pglite-socket calls `exec('ROLLBACK')` when the connection inside a unit goes away. */
-  exec(): Promise<[]> {
+  async exec(): Promise<[]> {
+    await this.#endUnitBy(undefined);
+    return [];
+  }
+
+  /** Resets the session and ends the open unit: the given one only, or whichever is open. */
+  #endUnitBy(unit: (() => void) | undefined): Promise<void> {
     clearTimeout(this.#watchdog);
     return this.#inSeries(async () => {
-      if (this.#handOn) {
-        await resetSessionExclusively(this.pglite);
-        this.#endUnit();
-      }
-      return [] as [];
+      if (!this.#handOn || (unit && this.#handOn !== unit)) return;
+      await resetSessionExclusively(this.pglite);
+      this.#endUnit();
     });
   }
 
@@ -203,20 +210,30 @@ export interface OperatorSocket {
   stop(): Promise<void>;
 }
 
-/** A connection idle this long (also inside a transaction) is closed and its transaction rolled back. */
-const IDLE_CONNECTION_MS = 30_000;
+export interface OperatorSocketOptions {
+  /**
+   * A connection idle this long (also inside a transaction, which then holds up the server) is
+   * closed and its transaction rolled back. Default 30 s.
+   */
+  idleTimeoutMs?: number;
+}
 
 /**
  * Serves the session on a Unix socket at `path` (mode 0600) for operator commands, one
  * connection at a time. A file left at `path` by a dead process must be removed by the caller.
  */
-export async function serveOperatorSocket(pglite: PGlite, gate: SessionGate, path: string): Promise<OperatorSocket> {
-  const db = new GatedSocketDb(pglite, gate, IDLE_CONNECTION_MS);
+export async function serveOperatorSocket(
+  pglite: PGlite,
+  gate: SessionGate,
+  path: string,
+  { idleTimeoutMs = 30_000 }: OperatorSocketOptions = {},
+): Promise<OperatorSocket> {
+  const db = new GatedSocketDb(pglite, gate, idleTimeoutMs + 5_000);
   const server = new PGLiteSocketServer({
     db: db as unknown as PGlite, // only the members of SocketServerDb are used
     path,
     maxConnections: 1,
-    idleTimeout: IDLE_CONNECTION_MS,
+    idleTimeout: idleTimeoutMs,
   });
   // Nobody but this user may connect: created under umask 077, then set to 0600.
   const umask = process.umask(0o077);

@@ -10,3 +10,6 @@ export type KnownRoleType = (typeof KNOWN_ROLE_TYPES)[number];
 export function isKnownRoleType(value: string): value is KnownRoleType {
   return (KNOWN_ROLE_TYPES as readonly string[]).includes(value);
 }
+
+/** The billing-recipient role types (spec section 8): OSR-1004 wants their `from`. */
+export const BILLING_RECIPIENT_ROLE_TYPES: ReadonlySet<string> = new Set<KnownRoleType>(['S-BIR', 'S-BVA']);

@@ -2,6 +2,7 @@ import type { DeliveryBody, DeliveryPartner, DeliveryRole } from './delivery-sch
 import { partnerMessage, roleMessage } from './echo.js';
 import { type StandardMessageId, standardMessage } from './messages.js';
 import type { PartnerMessage, RoleMessage } from './response-schema.js';
+import { BILLING_RECIPIENT_ROLE_TYPES } from './role-types.js';
 
 /** WHATWG/HTML "valid e-mail address". */
 const VALID_EMAIL =
@@ -18,8 +19,6 @@ export function isValidPhoneNumber(number: string): boolean {
   return digits >= 5 && digits <= 20;
 }
 
-const BILLING_RECIPIENT_ROLES = new Set(['S-BIR', 'S-BVA']);
-
 export interface SyncCheckResult {
   roleMessages: RoleMessage[];
   partnerMessages: PartnerMessage[];
@@ -35,7 +34,7 @@ const ROLE_CHECKS: readonly {
     id: 'OSR-1001',
     failed: (role, delivered) => role.partner?.pmnumber != null && !delivered.has(role.partner.pmnumber),
   },
-  { id: 'OSR-1004', failed: (role) => BILLING_RECIPIENT_ROLES.has(role.role) && role.from == null },
+  { id: 'OSR-1004', failed: (role) => BILLING_RECIPIENT_ROLE_TYPES.has(role.role) && role.from == null },
 ];
 
 /** Section 4, per partner, in this order. */

@@ -135,7 +135,9 @@ describe('operator commands while osr serve runs on the embedded database', { ti
     const second = startOsr(['serve'], { ...env, PORT: randomPort() });
     expect(await second.exited, second.output()).toBe(2);
     expect(second.output()).toMatch(
-      new RegExp(`^osr: the embedded database in \\S+ is in use by process ${server.child.pid} \\(osr serve\\); .+\\n$`),
+      new RegExp(
+        `^osr: the embedded database in \\S+ is in use by process ${server.child.pid} \\(osr serve\\); .+\\n$`,
+      ),
     );
     expect((await fetch(`${base}/ready`)).status).toBe(200);
     expect((await fetch(unitUrl('654321', '0001'), { headers: { authorization: demoAuth } })).status).toBe(200);

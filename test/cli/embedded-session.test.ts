@@ -99,6 +99,28 @@ describe('the embedded session shared over the operator socket', () => {
     expect(await writes()).toEqual(['server']);
   });
 
+  it('an operator connection that hangs inside a transaction is closed after the idle timeout and rolled back', async () => {
+    const hangingDir = join(dir, 'hanging');
+    const handle = await openDatabase({ dataDir: hangingDir });
+    try {
+      await sql`CREATE TABLE probe (id serial PRIMARY KEY, who text NOT NULL)`.execute(handle.db);
+      await handle.serveOperatorSocket?.(join(hangingDir, OPERATOR_SOCKET_FILE), { idleTimeoutMs: 500 });
+      const operator = new pg.Client({ host: hangingDir, port: 5432, user: 'postgres', database: 'postgres' });
+      operator.on('error', () => {});
+      await operator.connect();
+      await operator.query('BEGIN');
+      await operator.query("INSERT INTO probe (who) VALUES ('operator')");
+      const serverInsert = sql`INSERT INTO probe (who) VALUES ('server')`.execute(handle.db);
+      expect(await settledWithin(serverInsert, 200)).toBe(false);
+      expect(await settledWithin(serverInsert, 5_000)).toBe(true); // the idle operator was cut off
+      const rows = await sql<{ who: string }>`SELECT who FROM probe ORDER BY id`.execute(handle.db);
+      expect(rows.rows.map((row) => row.who)).toEqual(['server']);
+      await expect(operator.query('COMMIT')).rejects.toThrow();
+    } finally {
+      await handle.close();
+    }
+  });
+
   it('statements of both sides interleaved at full speed each get their own answers', async () => {
     const operator = await openDatabase({ dataDir: '', operatorSocket: socketPath });
     try {

@@ -92,7 +92,11 @@ describe('bad arguments: one line `osr: …` on stderr, exit 2', () => {
     ['an unknown command', ['frobnicate'], /^osr: unknown command 'frobnicate'/],
     ['an unknown command after help', ['help', 'credential', 'frob'], /^osr: unknown command 'credential frob'/],
     ['a group without its command', ['credential'], /^osr: credential needs a command: add, list, revoke, rotate/],
-    ['an unknown option', ['client', 'add', 'acme', '--bogus'], /^osr: unknown option '--bogus' \(osr help client add\)\n$/],
+    [
+      'an unknown option',
+      ['client', 'add', 'acme', '--bogus'],
+      /^osr: unknown option '--bogus' \(osr help client add\)\n$/,
+    ],
     ['a missing argument', ['credential', 'add', 'acme'], /^osr: missing required argument 'username'/],
     ['an argument too many', ['credential', 'revoke', 'a', 'b'], /^osr: too many arguments for 'revoke'/],
     ['a missing required option', ['billingunit', 'add', '654321'], /^osr: --client <clientId> is required/],

@@ -114,7 +114,10 @@ describe.skipIf(Boolean(skipReason))('osr operator commands', { timeout: CLI_TIM
     expectUsageError(
       await osr(url, [
         'import',
-        file('bad-contract.csv', 'client,client_name,billingunit,contracts,residentialunit\nacme,,654321,S-COR;FOO,1\n'),
+        file(
+          'bad-contract.csv',
+          'client,client_name,billingunit,contracts,residentialunit\nacme,,654321,S-COR;FOO,1\n',
+        ),
       ]),
       /line 2: invalid contract role type "FOO" \(known role types: S-COR, S-BIR, S-BVA/,
     );
