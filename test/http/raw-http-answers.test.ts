@@ -1,11 +1,7 @@
-import type { AddressInfo } from 'node:net';
 import net from 'node:net';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_PROFILE } from '../../src/domain/process-delivery.js';
-import { buildApp } from '../../src/http/app.js';
-import { createLogger } from '../../src/logger.js';
-import { BASE, basic, type Harness, seed, startHarness } from '../support/harness.js';
+import { BASE, basic } from '../support/harness.js';
+import { type ListeningApp, startListeningApp } from '../support/real-http.js';
 import { HTTP_ERROR, SCHEMA_KEY } from '../support/spec.js';
 
 /**
@@ -48,30 +44,13 @@ function rawRequest(port: number, request: string): Promise<RawAnswer> {
 const envelope = (messages: unknown[]) => ({ status: 'FAIL', messages, roleMessages: null, partnerMessages: null });
 
 describe('answers on the socket', () => {
-  let h: Harness;
-  let app: FastifyInstance;
+  let listening: ListeningApp;
   let port: number;
   beforeAll(async () => {
-    h = await startHarness({ worker: false });
-    await seed(h, {
-      clients: [{ id: 'acme', billingUnits: [{ mscnumber: '654321', units: ['0001'] }] }],
-      credentials: [{ clientId: 'acme', username: 'erp', password: 'erp-password' }],
-    });
-    app = await buildApp({
-      database: h.database.handle,
-      logger: createLogger('silent'),
-      basePath: BASE,
-      profile: DEFAULT_PROFILE,
-      requestsPerMinute: 6000,
-      requestTimeoutMs: 500,
-    });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    port = (app.server.address() as AddressInfo).port;
+    listening = await startListeningApp({ requestTimeoutMs: 500 });
+    ({ port } = listening);
   });
-  afterAll(async () => {
-    await app?.close();
-    await h?.close();
-  });
+  afterAll(() => listening?.close());
 
   it('headers over 16 KiB: 431 with the envelope and a new X-Request-Id (not the one sent)', async () => {
     const ids = new Set<string>();
