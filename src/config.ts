@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { PROFILE_NAMES, type ProcessingProfile, type ProfileName, profileNamed } from './domain/profiles.js';
 
 /** Environment → typed configuration, validated once at start. */
 const envSchema = z.object({
@@ -19,6 +20,7 @@ const envSchema = z.object({
   OSR_WORKER_LOOPS: z.coerce.number().int().min(1).max(64).default(2),
   OSR_WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(32),
   OSR_TRUST_PROXY: z.string().optional(),
+  OSR_PROFILE: z.enum(PROFILE_NAMES).default('kalo'),
 });
 
 export type Config = {
@@ -38,6 +40,8 @@ export type Config = {
   workerBatchSize: number;
   /** Which proxies' X-Forwarded-For to believe (Fastify's `trustProxy`): see `parseTrustProxy`. */
   trustProxy: TrustProxy;
+  /** Which role types this deployment processes (spec 8.1); shared by server, workers and commands. */
+  profileName: ProfileName;
 };
 
 /** false: none; true: any; a number: that many hops; a list: these addresses and CIDR ranges. */
@@ -96,5 +100,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerLoops: e.OSR_WORKER_LOOPS,
     workerBatchSize: e.OSR_WORKER_BATCH_SIZE,
     trustProxy: parseTrustProxy(e.OSR_TRUST_PROXY),
+    profileName: e.OSR_PROFILE,
   };
 }
+
+/** The processing profile of this deployment, with its vendor key. */
+export const profileOf = (config: Config): ProcessingProfile => profileNamed(config.profileName, config.vendorKey);

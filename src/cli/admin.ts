@@ -1,5 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
 import { hashPassword } from '../auth/password.js';
+import { loadConfig, profileOf } from '../config.js';
 import {
   type AddOutcome,
   addBillingUnit,
@@ -7,10 +8,12 @@ import {
   addCredential,
   addResidentialUnit,
 } from '../db/repositories/admin.js';
+import { closeBillingUnit, listBillingUnits } from '../db/repositories/billing-units.js';
 import {
   BILLING_UNIT,
   CLIENT_ID,
   expect,
+  expectCalendarDate,
   KNOWN_ROLE_TYPES_TEXT,
   MIN_PASSWORD_LENGTH,
   parseContracts,
@@ -22,6 +25,7 @@ import {
 } from './args.js';
 import { requireClient } from './lookups.js';
 import { withDatabase } from './runtime.js';
+import { renderTable } from './table.js';
 
 /** Adding master data and credentials; adding what exists identically is fine (exit 0). */
 
@@ -77,15 +81,60 @@ export function addBillingUnitCommands(billingUnit: Command): void {
     .requiredOption('--client <clientId>', 'the client that owns it')
     .option(
       '--contracts <roles>',
-      `the role types it has a contract for: ${KNOWN_ROLE_TYPES_TEXT} separated by commas, or none (deliveries then fail with OSR-2006)`,
-      'S-COR',
+      `the role types it has a contract for: ${KNOWN_ROLE_TYPES_TEXT} separated by commas, or none (deliveries then fail with OSR-2006); default: every role type the profile (OSR_PROFILE) processes`,
     )
     .action(async (number, options) => {
       const mscnumber = expect(number, BILLING_UNIT);
       const clientId = expect(options.client, CLIENT_ID);
-      const contracts = parseContracts(options.contracts);
+      const contracts =
+        options.contracts === undefined
+          ? [...profileOf(loadConfig()).supportedRoles]
+          : parseContracts(options.contracts);
       const outcome = await withDatabase(({ db }) => addBillingUnit(db, { mscnumber, clientId, contracts }));
       report(outcome, `billing unit ${mscnumber} (client ${clientId}, contracts ${contracts.join(',') || 'none'})`);
+    });
+
+  billingUnit
+    .command('close')
+    .description(
+      'close the billing periods up to and including a day (spec 8.2): billing recipients on or before it can no longer change; only moves forward',
+    )
+    .argument('<mscnumber>', BILLING_UNIT.rule)
+    .requiredOption('--until <YYYY-MM-DD>', 'the last day whose bills are final')
+    .action(async (number, options) => {
+      const mscnumber = expect(number, BILLING_UNIT);
+      const until = expectCalendarDate(options.until, '--until');
+      const outcome = await withDatabase(({ db }) => closeBillingUnit(db, mscnumber, until));
+      process.stdout.write(`${outcome === 'set' ? 'closed' : 'unchanged'} billing unit ${mscnumber} until ${until}\n`);
+    });
+
+  billingUnit
+    .command('list')
+    .description('billing units with their client, contracts and closed-until')
+    .option('--client <clientId>', 'only the billing units of this client')
+    .option('--json', 'one JSON array instead of a table')
+    .action(async (options) => {
+      const clientId = options.client === undefined ? undefined : expect(options.client, CLIENT_ID);
+      const rows = await withDatabase(async ({ db }) => {
+        if (clientId !== undefined) await requireClient(db, clientId);
+        return listBillingUnits(db, clientId);
+      });
+      if (options.json) {
+        const units = rows.map((row) => ({
+          mscnumber: row.mscnumber,
+          client: row.client_id,
+          contracts: row.contracts,
+          closedUntil: row.closed_until,
+        }));
+        process.stdout.write(`${JSON.stringify(units)}\n`);
+        return;
+      }
+      process.stdout.write(
+        renderTable(
+          ['billing unit', 'client', 'contracts', 'closed until'],
+          rows.map((row) => [row.mscnumber, row.client_id, row.contracts.join(',') || 'none', row.closed_until ?? '-']),
+        ),
+      );
     });
 }
 

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import { generatePassword } from '../auth/password.js';
-import { BILLING_UNIT_FORMAT, RESIDENTIAL_UNIT_FORMAT } from '../domain/delivery-schema.js';
+import { BILLING_UNIT_FORMAT, calendarDate, RESIDENTIAL_UNIT_FORMAT } from '../domain/delivery-schema.js';
 import { isKnownRoleType, KNOWN_ROLE_TYPES } from '../domain/role-types.js';
 
 /** Exit code 2: bad arguments or a conflicting request; one line on stderr. */
@@ -105,4 +105,12 @@ function readFirstLine(): Promise<string> {
     });
     lines.once('close', () => resolve((first ?? '').replace(/\r$/, '')));
   });
+}
+
+/** A calendar date `YYYY-MM-DD` (impossible dates such as 2023-02-30 are refused). */
+export function expectCalendarDate(value: string, option: string): string {
+  if (!calendarDate.safeParse(value).success) {
+    throw new UsageError(`invalid ${option} "${value}" (a calendar date YYYY-MM-DD, e.g. 2023-12-31)`);
+  }
+  return value;
 }

@@ -4,6 +4,7 @@ import { type Command, Option } from '@commander-js/extra-typings';
 import { z } from 'zod';
 import { ConflictError } from '../db/repositories/admin.js';
 import { type ImportData, type ImportReport, importMasterData } from '../db/repositories/bulk-import.js';
+import { calendarDate } from '../domain/delivery-schema.js';
 import { isKnownRoleType, KNOWN_ROLE_TYPES } from '../domain/role-types.js';
 import { BILLING_UNIT, CLIENT_ID, type Format, KNOWN_ROLE_TYPES_TEXT, RESIDENTIAL_UNIT, UsageError } from './args.js';
 import { withDatabase } from './runtime.js';
@@ -27,6 +28,10 @@ const jsonSchema = z.object({
           z.object({
             mscnumber: formatted(BILLING_UNIT),
             contracts: contractsSchema,
+            // spec 8.5: a day (forward only), or empty / null for "leave it"
+            closedUntil: z
+              .union([calendarDate, z.literal(''), z.null()], { error: 'closedUntil is a date YYYY-MM-DD or empty' })
+              .optional(),
             residentialUnits: z.array(formatted(RESIDENTIAL_UNIT)).default([]),
           }),
         )
@@ -36,6 +41,8 @@ const jsonSchema = z.object({
 });
 
 export const CSV_HEADER = ['client', 'client_name', 'billingunit', 'contracts', 'residentialunit'];
+/** The header with the optional last column (spec 8.5): closed-until per billing unit, or empty. */
+export const CSV_HEADER_WITH_CLOSED_UNTIL = [...CSV_HEADER, 'closed_until'];
 
 class Collector {
   readonly data: ImportData = { clients: new Map(), billingUnits: new Map(), residentialUnits: [] };
@@ -49,12 +56,25 @@ class Collector {
     this.data.clients.set(id, { name: name ?? existing?.name });
   }
 
-  billingUnit(mscnumber: string, clientId: string, contracts: string[], where: string) {
+  billingUnit(
+    mscnumber: string,
+    clientId: string,
+    contracts: string[],
+    closedUntil: string | undefined,
+    where: string,
+  ) {
     const existing = this.data.billingUnits.get(mscnumber);
-    if (existing && (existing.clientId !== clientId || existing.contracts.join(',') !== contracts.join(','))) {
-      throw new UsageError(`${where}: billing unit ${mscnumber} appears with another client or other contracts`);
+    if (
+      existing &&
+      (existing.clientId !== clientId ||
+        existing.contracts.join(',') !== contracts.join(',') ||
+        (closedUntil !== undefined && existing.closedUntil !== undefined && existing.closedUntil !== closedUntil))
+    ) {
+      throw new UsageError(
+        `${where}: billing unit ${mscnumber} appears with another client, other contracts or another closed-until`,
+      );
     }
-    this.data.billingUnits.set(mscnumber, { clientId, contracts });
+    this.data.billingUnits.set(mscnumber, { clientId, contracts, closedUntil: closedUntil ?? existing?.closedUntil });
   }
 
   residentialUnit(billingUnit: string, mscnumber: string) {
@@ -82,7 +102,8 @@ export function parseJsonImport(text: string): ImportData {
     collect.client(client.id, client.name, `client ${client.id}`);
     for (const unit of client.billingUnits) {
       const contracts = [...new Set(unit.contracts)].sort();
-      collect.billingUnit(unit.mscnumber, client.id, contracts, `billing unit ${unit.mscnumber}`);
+      const closedUntil = unit.closedUntil === '' || unit.closedUntil == null ? undefined : unit.closedUntil;
+      collect.billingUnit(unit.mscnumber, client.id, contracts, closedUntil, `billing unit ${unit.mscnumber}`);
       for (const ru of unit.residentialUnits) collect.residentialUnit(unit.mscnumber, ru);
     }
   }
@@ -115,8 +136,10 @@ export function parseCsvLine(line: string): string[] {
 
 export function parseCsvImport(text: string): ImportData {
   const lines = text.split(/\r?\n/);
-  if (parseCsvLine(lines[0]?.replace(/^\uFEFF/, '') ?? '').join(',') !== CSV_HEADER.join(',')) {
-    throw new UsageError(`line 1: the header must be ${CSV_HEADER.join(',')}`);
+  const header = parseCsvLine(lines[0]?.replace(/^\uFEFF/, '') ?? '').join(',');
+  const columns = [CSV_HEADER, CSV_HEADER_WITH_CLOSED_UNTIL].find((known) => known.join(',') === header);
+  if (!columns) {
+    throw new UsageError(`line 1: the header must be ${CSV_HEADER.join(',')} (optionally followed by ,closed_until)`);
   }
   const collect = new Collector();
   lines.slice(1).forEach((line, index) => {
@@ -128,14 +151,20 @@ export function parseCsvImport(text: string): ImportData {
     } catch (error) {
       throw new UsageError(`${where}: ${(error as Error).message}`);
     }
-    if (cells.length !== CSV_HEADER.length) throw new UsageError(`${where}: expected ${CSV_HEADER.length} fields`);
-    const [client, clientName, billingUnit, contractsCell, residentialUnit] = cells as [
+    if (cells.length !== columns.length) throw new UsageError(`${where}: expected ${columns.length} fields`);
+    const [client, clientName, billingUnit, contractsCell, residentialUnit, closedUntilCell = ''] = cells as [
       string,
       string,
       string,
       string,
       string,
+      string?,
     ];
+    if (closedUntilCell !== '' && !calendarDate.safeParse(closedUntilCell).success) {
+      throw new UsageError(
+        `${where}: invalid closed_until "${closedUntilCell}" (a calendar date YYYY-MM-DD, or empty)`,
+      );
+    }
     if (!CLIENT_ID.pattern.test(client)) {
       throw new UsageError(`${where}: invalid client id "${client}" (${CLIENT_ID.rule})`);
     }
@@ -157,7 +186,7 @@ export function parseCsvImport(text: string): ImportData {
         );
       }
     }
-    collect.billingUnit(billingUnit, client, contracts, where);
+    collect.billingUnit(billingUnit, client, contracts, closedUntilCell === '' ? undefined : closedUntilCell, where);
     if (residentialUnit === '') return;
     if (!RESIDENTIAL_UNIT.pattern.test(residentialUnit)) {
       throw new UsageError(`${where}: invalid residential unit "${residentialUnit}" (${RESIDENTIAL_UNIT.rule})`);
@@ -175,10 +204,14 @@ function formatReport(report: ImportReport, aborted: boolean): string {
   const created = aborted ? 'would create' : 'created';
   const row = (label: string, c: ImportReport['clients']) =>
     `${label.padEnd(19)} ${created} ${c.created}, unchanged ${c.unchanged}, conflicting ${c.conflicting}`;
+  const moved = report.billingUnits.closedUntilMoved;
   return [
     row('clients:', report.clients),
     row('billing units:', report.billingUnits),
     row('residential units:', report.residentialUnits),
+    ...(moved > 0
+      ? [`closed-until:       ${aborted ? 'would move' : 'moved'} forward for ${moved} billing unit(s)`]
+      : []),
   ].join('\n');
 }
 

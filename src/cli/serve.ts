@@ -1,16 +1,13 @@
 import type { Command } from '@commander-js/extra-typings';
 import type { Logger } from 'pino';
-import { type Config, loadConfig } from '../config.js';
+import { type Config, loadConfig, profileOf } from '../config.js';
 import type { DatabaseHandle } from '../db/connection.js';
-import { DEFAULT_PROFILE, type ProcessingProfile } from '../domain/process-delivery.js';
 import { buildApp } from '../http/app.js';
 import { createLogger } from '../logger.js';
 import { Metrics } from '../metrics.js';
 import { DeliveryWorker } from '../worker/worker.js';
 import { createDemoDataIfEmpty, demoBanner } from './demo.js';
 import { openMigratedDatabase } from './runtime.js';
-
-const profileOf = (config: Config): ProcessingProfile => ({ ...DEFAULT_PROFILE, vendorKey: config.vendorKey });
 
 export function addServeCommands(program: Command): void {
   program

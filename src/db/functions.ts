@@ -31,6 +31,8 @@ export const pg = {
   /** node-postgres returns int8 as a string (no precision loss). */
   bigint: type<string>('bigint'),
   timestamptz: type<Date>('timestamp with time zone'),
+  /** Calendar dates stay 'YYYY-MM-DD' strings (src/db/connection.ts sets the parser). */
+  date: type<string>('date'),
   textArray: type<string[]>('text[]'),
   json: <T>() => type<T>('json', true),
   jsonb: <T>() => type<T>('jsonb', true),
@@ -155,6 +157,7 @@ export const DATABASE_FUNCTIONS = {
         request_id: pg.nullable(pg.text),
         billing_unit_client: pg.nullable(pg.text),
         contracts: pg.nullable(pg.textArray),
+        closed_until: pg.nullable(pg.date),
         residential_unit_id: pg.nullable(pg.bigint),
         roles: pg.json<TimelineRole[]>(),
         partners: pg.json<PartnerRecord[]>(),

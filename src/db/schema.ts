@@ -25,6 +25,8 @@ export interface BillingUnitsTable {
   client_id: string;
   contracts: string[];
   pmnumber: string | null;
+  /** Bills are final up to and including this day (spec 8.2); null: none yet. */
+  closed_until: string | null;
   created_at: Generated<Date>;
 }
 

@@ -12,6 +12,13 @@ interface CatalogueEntry {
   readonly message: string;
 }
 
+/** 8.3: one text for every billing-recipient change that touches a closed period. */
+const CLOSED_PERIOD = {
+  key: 'OSR-2005',
+  message:
+    'Es wurden Änderungen an Empfängern der Einzelabrechnung übermittelt, die schon abgeschlossene Abrechnungseinheiten betreffen.',
+} as const;
+
 export const MESSAGES = {
   // Section 4: synchronous checks, E1 answers 400.
   'OSR-1001': { key: 'OSR-1001', message: 'The partner referenced in a role is not sent in the same request.' },
@@ -85,6 +92,30 @@ export const MESSAGES = {
   UPDATE_UNEXPECTED: { key: VENDOR_KEY, message: 'Update of role was not possible. Please contact the support.' },
   DELETE_UNEXPECTED: { key: VENDOR_KEY, message: 'Deletion of role was not possible. Please contact the support.' },
 
+  // 8.3 applying billing-recipient changes (S-BIR, S-BVA; billing-recipients.ts).
+  'BR-I1': CLOSED_PERIOD,
+  'BR-U1': {
+    key: 'OSR-2007',
+    message:
+      'Aktualisierung fehlgeschlagen - die gesendete Rolle mit Aktion `UPDATE` konnte anhand von Typ (`role`), `from`-Datum und der `pmnumber` des zugeordneten Partners nicht beim MSC identifiziert werden.',
+  },
+  'BR-U2': CLOSED_PERIOD,
+  'BR-X1': { key: VENDOR_KEY, message: 'Could not find role for deletion in arge osr backend.' },
+  'BR-X2': CLOSED_PERIOD,
+  'BR-X3': {
+    key: VENDOR_KEY,
+    message: 'Error on deleting last role of type S-BIR or S-BVA. At least one of these role types must be present.',
+  },
+  // 8.4 the billing-recipient timeline after applying (delivery level).
+  'BR-T1': {
+    key: 'OSR-2003',
+    message: 'Es gibt zeitliche Überlappungen von Rollen vom Typ `S-BIR` oder `S-BVA` für die Nutzeinheit.',
+  },
+  'BR-T2': {
+    key: 'OSR-2004',
+    message: 'Es gibt Lücken ohne Rollen vom Typ `S-BIR` oder `S-BVA` für die Nutzeinheit.',
+  },
+
   // Section 6: E2's 404 answers (no id in the spec either).
   UNIT_NOT_FOUND: { key: VENDOR_KEY, message: 'Residential unit not found.' },
   NO_ROLES: { key: VENDOR_KEY, message: 'No on-site-roles found in residential unit.' },
@@ -100,7 +131,7 @@ export function keyedMessage(id: MessageId, vendorKey: string): KeyedMessage {
   return { key: key ?? vendorKey, message };
 }
 
-/** The ids whose key is fixed by the standard (OSR-1001…1004, OSR-2001/2002/2006). */
+/** The ids whose key is fixed by the standard (OSR-1001…1004, OSR-2001…2007). */
 export type StandardMessageId = {
   [Id in MessageId]: (typeof MESSAGES)[Id]['key'] extends string ? Id : never;
 }[MessageId];

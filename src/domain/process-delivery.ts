@@ -1,9 +1,16 @@
 import { ownsBillingUnit } from './access.js';
+import {
+  APPLY_BILLING_RECIPIENT,
+  type BillingRecipientOutcome,
+  billingRecipientTimelineProblems,
+} from './billing-recipients.js';
 import { type DeliveryBody, type DeliveryPartner, type DeliveryRole, normaliseTo } from './delivery-schema.js';
 import { partnerMessage, roleMessage } from './echo.js';
 import { type KeyedMessage, keyedMessage, type MessageId } from './messages.js';
+import { DEFAULT_PROFILE, type ProcessingProfile } from './profiles.js';
 import type { PartnerMessage, PlainMessage, RoleMessage } from './response-schema.js';
 import { failedRoleChecks } from './role-checks.js';
+import { BILLING_RECIPIENT_ROLE_TYPES } from './role-types.js';
 import {
   APPLY,
   type ChangeKind,
@@ -19,17 +26,8 @@ import { unitPathFormatMessages } from './unit-path.js';
  * current state and the delivery in, the decision with its messages and changes out.
  */
 
-export interface ProcessingProfile {
-  /** Key of the vendor messages (default OSR-KALO). */
-  vendorKey: string;
-  /** Role types this MSC processes (default profile: S-COR only). */
-  supportedRoles: ReadonlySet<string>;
-}
-
-export const DEFAULT_PROFILE: ProcessingProfile = {
-  vendorKey: 'OSR-KALO',
-  supportedRoles: new Set(['S-COR']),
-};
+// The profiles are data (profiles.ts); re-exported because the shells import them from here.
+export { DEFAULT_PROFILE, type ProcessingProfile };
 
 export interface DeliveryInput {
   /** The client whose credential POSTed the delivery. */
@@ -43,7 +41,12 @@ export interface DeliveryInput {
 /** What the worker loaded for the delivery's path. */
 export interface UnitState {
   /** The billing unit with the path's number, whoever owns it; null: unknown (D5 decides). */
-  billingUnit: { clientId: string; contracts: readonly string[] } | null;
+  billingUnit: {
+    clientId: string;
+    contracts: readonly string[];
+    /** 8.2: bills are final up to and including this day; missing or null: nothing closed. */
+    closedUntil?: string | null;
+  } | null;
   /** null: unknown or not part of the billing unit (D6). */
   residentialUnit: { roles: Timeline } | null;
 }
@@ -159,9 +162,12 @@ export function processDelivery(
   }
 
   // Step 3: apply in array order, each change seeing the ones before it; I1–I3, U1–U3, X1–X3
-  // are the rule tables of timeline.ts.
-  let timelines = groupByType(current);
+  // are the rule tables of timeline.ts (S-COR), BR-I1…BR-X3 those of billing-recipients.ts
+  // (8.3: S-BIR and S-BVA share one timeline).
+  const closedUntil = state.billingUnit?.closedUntil ?? null;
+  let timelines = groupByTimeline(current);
   const changes: AppliedChange[] = [];
+  let billingRecipientChanged = false;
   for (const { role, index } of supported) {
     // Step 2 guarantees change, from and partner.pmnumber on every supported role.
     const change = role.change as ChangeKind;
@@ -171,9 +177,14 @@ export function processDelivery(
       to: normaliseTo(role.to),
       pmnumber: role.partner?.pmnumber as string,
     };
-    let outcome: ChangeOutcome;
+    const group = timelineOf(role.role);
+    const isBillingRecipient = group === BILLING_RECIPIENTS;
+    let outcome: ChangeOutcome | BillingRecipientOutcome;
     try {
-      outcome = APPLY[change](timelines.get(role.role) ?? [], request);
+      const timeline = timelines.get(group) ?? [];
+      outcome = isBillingRecipient
+        ? APPLY_BILLING_RECIPIENT[change](timeline, request, closedUntil)
+        : APPLY[change](timeline, request);
     } catch (error) {
       throw new UnexpectedApplyError(index, error);
     }
@@ -181,7 +192,8 @@ export function processDelivery(
       const rejection = { index, message: roleMessage(role, say(outcome.rule)) };
       return failed({ roleMessages: inRoleOrder(information, [rejection]) });
     }
-    timelines = new Map(timelines).set(role.role, outcome.timeline);
+    billingRecipientChanged ||= isBillingRecipient;
+    timelines = new Map(timelines).set(group, outcome.timeline);
     changes.push({
       roleIndex: index,
       change,
@@ -189,6 +201,14 @@ export function processDelivery(
       after: outcome.after,
       partner: change === 'DELETE' ? null : (partnerByPmnumber.get(request.pmnumber) ?? null),
     });
+  }
+
+  // 8.4: after applying, only when a billing-recipient change was applied.
+  if (billingRecipientChanged) {
+    const problems = billingRecipientTimelineProblems(timelines.get(BILLING_RECIPIENTS) ?? []);
+    if (problems.length > 0) {
+      return failed({ messages: problems.map(say), roleMessages: inRoleOrder(information) });
+    }
   }
   return { status: 'SUCCESS', messages: [], roleMessages: inRoleOrder(information), partnerMessages: [], changes };
 }
@@ -205,10 +225,17 @@ export function unexpectedFailure(
   return role ? failed({ roleMessages: [roleMessage(role, message)] }) : failed({ messages: [message] });
 }
 
-/** Each role type's timeline, sorted (the active role is the last). */
-function groupByType(roles: Timeline): Map<string, Timeline> {
+/** The one timeline S-BIR and S-BVA roles share (8.2); every other type has its own. */
+const BILLING_RECIPIENTS = 'billing recipients';
+const timelineOf = (roleType: string) => (BILLING_RECIPIENT_ROLE_TYPES.has(roleType) ? BILLING_RECIPIENTS : roleType);
+
+/** Each timeline, sorted (for S-COR the active role is the last). */
+function groupByTimeline(roles: Timeline): Map<string, Timeline> {
   const grouped = new Map<string, TimelineRole[]>();
-  for (const role of roles) grouped.set(role.role, [...(grouped.get(role.role) ?? []), role]);
+  for (const role of roles) {
+    const group = timelineOf(role.role);
+    grouped.set(group, [...(grouped.get(group) ?? []), role]);
+  }
   return new Map([...grouped].map(([type, list]) => [type, sortTimeline(list)]));
 }
 

@@ -14,13 +14,28 @@ export interface RoleDiff {
 
 const keyOf = (role: TimelineRole) => `${role.role}\u0000${role.from}`;
 
+const sameRole = (a: TimelineRole, b: TimelineRole) =>
+  a.role === b.role && a.from === b.from && a.to === b.to && a.pmnumber === b.pmnumber;
+
+/**
+ * The roles after the changes, applied in order. Billing-recipient rules (8.3) may hold two roles
+ * with one key for a moment (an INSERT with the `from` of a role that a later DELETE removes), so
+ * each key holds a list and a change removes exactly its `before`; a delivery that ends with two
+ * roles of one key fails 8.4 (they overlap), so a SUCCESS leaves at most one per key.
+ */
 export function applyChanges(initial: Timeline, changes: readonly AppliedChange[]): TimelineRole[] {
-  const roles = new Map(initial.map((role) => [keyOf(role), role]));
-  for (const change of changes) {
-    if (change.before) roles.delete(keyOf(change.before));
-    if (change.after) roles.set(keyOf(change.after), change.after);
+  const roles = new Map<string, TimelineRole[]>();
+  const add = (role: TimelineRole) => roles.set(keyOf(role), [...(roles.get(keyOf(role)) ?? []), role]);
+  for (const role of initial) add(role);
+  for (const { before, after } of changes) {
+    if (before) {
+      const list = roles.get(keyOf(before)) ?? [];
+      const at = list.findIndex((role) => sameRole(role, before));
+      if (at >= 0) roles.set(keyOf(before), list.toSpliced(at, 1));
+    }
+    if (after) add(after);
   }
-  return [...roles.values()];
+  return [...roles.values()].flat();
 }
 
 export function diffRoles(initial: Timeline, changes: readonly AppliedChange[]): RoleDiff {

@@ -219,6 +219,55 @@ const OCCASIONS: Record<MessageId, Occasion> = {
     list: 'messages',
     when: 'The residential unit is known but has no S-COR role on record.',
   },
+  // section 8: only with OSR_PROFILE=arge (billing recipients S-BIR and S-BVA)
+  'BR-I1': {
+    section: '8.3',
+    answer: 'E3 FAIL',
+    list: 'roleMessages',
+    when: 'INSERT of S-BIR/S-BVA (arge profile): its `from` is on or before the billing unit’s closed-until.',
+  },
+  'BR-U1': {
+    section: '8.3',
+    answer: 'E3 FAIL',
+    list: 'roleMessages',
+    when: 'UPDATE of S-BIR/S-BVA (arge profile): no role of that type has this `from` and partner `pmnumber`.',
+  },
+  'BR-U2': {
+    section: '8.3',
+    answer: 'E3 FAIL',
+    list: 'roleMessages',
+    when: 'UPDATE of S-BIR/S-BVA (arge profile): `to` changes and the earlier of old and new `to` is before closed-until (a changed day is closed).',
+  },
+  'BR-X1': {
+    section: '8.3',
+    answer: 'E3 FAIL',
+    list: 'roleMessages',
+    when: 'DELETE of S-BIR/S-BVA (arge profile): no role of that type has this `from` and partner `pmnumber`.',
+  },
+  'BR-X2': {
+    section: '8.3',
+    answer: 'E3 FAIL',
+    list: 'roleMessages',
+    when: 'DELETE of S-BIR/S-BVA (arge profile): the role’s `from` is on or before closed-until.',
+  },
+  'BR-X3': {
+    section: '8.3',
+    answer: 'E3 FAIL',
+    list: 'roleMessages',
+    when: 'DELETE of S-BIR/S-BVA (arge profile): it is the unit’s only billing-recipient role.',
+  },
+  'BR-T1': {
+    section: '8.4',
+    answer: 'E3 FAIL',
+    list: 'messages',
+    when: 'After applying a delivery with a billing-recipient change (arge profile): two S-BIR/S-BVA periods share a day.',
+  },
+  'BR-T2': {
+    section: '8.4',
+    answer: 'E3 FAIL',
+    list: 'messages',
+    when: 'After applying a delivery with a billing-recipient change (arge profile): an S-BIR/S-BVA period starts more than one day after all earlier ones end.',
+  },
 };
 
 type HttpErrorId = keyof typeof HTTP;

@@ -26,6 +26,7 @@ const LANDED: Record<string, string> = {
   '0001_baseline': '11dbf41a39f3b4ded7f39a6de09ab7de4ce70d0db4344b07edd32c4f2123e498',
   '0002_delivery_request_id': 'ab0ca7859618f33f0c6543c8e83a4b29ef732231971238c4cf7154bbc52ff397',
   '0003_drop_unused_delivery_index': '8fdcd431ad983899072433b1c3885d859688205b8efd25771a98726434274d6f',
+  '0004_billing_unit_closed_until': '1a3454e510d234b065415a2f00f07175f9276350161cea9f60c9a443fb738453',
 };
 
 describe('the committed migration files', () => {

@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import type { ZodType } from 'zod';
 import type { TrustProxy } from '../../src/config.js';
 import { seedMasterData } from '../../src/db/repositories/master-data-seed.js';
-import { DEFAULT_PROFILE } from '../../src/domain/process-delivery.js';
+import { DEFAULT_PROFILE, type ProcessingProfile } from '../../src/domain/process-delivery.js';
 import {
   acceptedSchema,
   currentRolesSchema,
@@ -42,6 +42,8 @@ export interface HarnessOptions {
   logLevel?: 'trace' | 'warn';
   /** Which proxies' X-Forwarded-For the app believes (default none). */
   trustProxy?: TrustProxy;
+  /** The processing profile of app and worker (default `kalo`, spec 8.1). */
+  profile?: ProcessingProfile;
 }
 
 /** The real app on a fresh database, with the real worker in process unless disabled. */
@@ -52,6 +54,7 @@ export async function startHarness({
   checkLogs = true,
   logLevel = 'trace',
   trustProxy = false,
+  profile = DEFAULT_PROFILE,
 }: HarnessOptions = {}): Promise<Harness> {
   const database = await createTestDatabase();
   // The production logger configuration, at its most verbose unless told otherwise, into memory.
@@ -60,7 +63,7 @@ export async function startHarness({
   const metrics = new Metrics(database.handle.db);
   const deliveryWorker = worker
     ? new DeliveryWorker(database.handle, {
-        profile: DEFAULT_PROFILE,
+        profile,
         logger,
         pollIntervalMs: 200,
         loops: workerLoops,
@@ -72,7 +75,7 @@ export async function startHarness({
     database: database.handle,
     logger,
     basePath: BASE,
-    profile: DEFAULT_PROFILE,
+    profile,
     requestsPerMinute,
     // the tests drive the app from its own event loop: that is not overload
     pressure: false,

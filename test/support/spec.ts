@@ -22,7 +22,7 @@ export interface Keyed {
 }
 
 /**
- * Every message of sections 4 and 5 by its rule id, with the key of the default profile, plus
+ * Every message of sections 4, 5 and 8 by its rule id, with the key of the default profile, plus
  * the unexpected-failure texts of 5.3 and E2's 404 texts of section 6.
  */
 export const MESSAGE = {
@@ -87,6 +87,38 @@ export const MESSAGE = {
   INSERT_UNEXPECTED: { key: KALO, message: 'Insert of role was not possible. Please contact the support.' },
   UPDATE_UNEXPECTED: { key: KALO, message: 'Update of role was not possible. Please contact the support.' },
   DELETE_UNEXPECTED: { key: KALO, message: 'Deletion of role was not possible. Please contact the support.' },
+  // 8.3 applying billing-recipient changes (arge profile); OSR-2005 is one text for three rows
+  'BR-I1': {
+    key: 'OSR-2005',
+    message:
+      'Es wurden Änderungen an Empfängern der Einzelabrechnung übermittelt, die schon abgeschlossene Abrechnungseinheiten betreffen.',
+  },
+  'BR-U1': {
+    key: 'OSR-2007',
+    message:
+      'Aktualisierung fehlgeschlagen - die gesendete Rolle mit Aktion `UPDATE` konnte anhand von Typ (`role`), `from`-Datum und der `pmnumber` des zugeordneten Partners nicht beim MSC identifiziert werden.',
+  },
+  'BR-U2': {
+    key: 'OSR-2005',
+    message:
+      'Es wurden Änderungen an Empfängern der Einzelabrechnung übermittelt, die schon abgeschlossene Abrechnungseinheiten betreffen.',
+  },
+  'BR-X1': { key: KALO, message: 'Could not find role for deletion in arge osr backend.' },
+  'BR-X2': {
+    key: 'OSR-2005',
+    message:
+      'Es wurden Änderungen an Empfängern der Einzelabrechnung übermittelt, die schon abgeschlossene Abrechnungseinheiten betreffen.',
+  },
+  'BR-X3': {
+    key: KALO,
+    message: 'Error on deleting last role of type S-BIR or S-BVA. At least one of these role types must be present.',
+  },
+  // 8.4 the billing-recipient timeline (delivery level)
+  'BR-T1': {
+    key: 'OSR-2003',
+    message: 'Es gibt zeitliche Überlappungen von Rollen vom Typ `S-BIR` oder `S-BVA` für die Nutzeinheit.',
+  },
+  'BR-T2': { key: 'OSR-2004', message: 'Es gibt Lücken ohne Rollen vom Typ `S-BIR` oder `S-BVA` für die Nutzeinheit.' },
   // section 6: E2's 404 answers
   UNIT_NOT_FOUND: { key: KALO, message: 'Residential unit not found.' },
   NO_ROLES: { key: KALO, message: 'No on-site-roles found in residential unit.' },

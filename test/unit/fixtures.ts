@@ -75,9 +75,13 @@ export function input(deliveryBody: DeliveryBody, billingUnitPath = BU, resident
   return { clientId: CLIENT, billingUnitPath, residentialUnitPath, body: deliveryBody };
 }
 
-/** CLIENT's billing unit with these contracts, and a known residential unit with these roles. */
-export function state(roles: TimelineRole[], contracts: string[] = ['S-COR']): UnitState {
-  return { billingUnit: { clientId: CLIENT, contracts }, residentialUnit: { roles } };
+/**
+ * CLIENT's billing unit with these contracts (and closed-until, 8.2, when given), and a known
+ * residential unit with these roles.
+ */
+export function state(roles: TimelineRole[], contracts: string[] = ['S-COR'], closedUntil?: string | null): UnitState {
+  const billingUnit = { clientId: CLIENT, contracts, ...(closedUntil === undefined ? {} : { closedUntil }) };
+  return { billingUnit, residentialUnit: { roles } };
 }
 
 /** A role as its echo shows it (spec section 6), for expectations spelled out literally. */

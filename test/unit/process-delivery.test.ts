@@ -7,6 +7,7 @@ import {
   UnexpectedApplyError,
   unexpectedFailure,
 } from '../../src/domain/process-delivery.js';
+import { profileNamed } from '../../src/domain/profiles.js';
 import { applyChanges } from '../../src/domain/role-diff.js';
 import { APPLY, sortTimeline } from '../../src/domain/timeline.js';
 import { BU, KALO, MESSAGE, OPEN, partnerEcho, plainMessage, RU, roleEcho, withKey } from '../support/spec.js';
@@ -495,7 +496,7 @@ describe('processDelivery step 2: R1-R10 (5.2)', () => {
     });
 
     it('INSERTs of different (supported) types do not overlap each other', () => {
-      const profile: ProcessingProfile = { vendorKey: KALO, supportedRoles: new Set(['S-COR', 'S-BIR']) };
+      const profile = profileNamed('arge', KALO);
       const b = body({
         roles: [role('INSERT', '2022-06-01', undefined, '1'), role('INSERT', '2022-06-01', undefined, '1', 'S-BIR')],
         partners: [partner('1')],
@@ -694,7 +695,7 @@ describe('processDelivery step 3: what an applied change records (each rule of 5
 
 describe('processing profile', () => {
   it('vendor messages use the configured key; standard keys stay', () => {
-    const profile: ProcessingProfile = { vendorKey: 'OSR-ACME', supportedRoles: new Set(['S-COR']) };
+    const profile: ProcessingProfile = { name: 'kalo', vendorKey: 'OSR-ACME', supportedRoles: new Set(['S-COR']) };
     const b = body({
       roles: [role('UPDATE', '2018-05-02', undefined, '12345611'), { role: 'S-XYZ' }],
       partners: [partner('12345611')],
@@ -713,27 +714,27 @@ describe('processing profile', () => {
   });
 });
 
-describe('timelines are per role type (profile supporting S-BIR too)', () => {
-  const profile: ProcessingProfile = { vendorKey: KALO, supportedRoles: new Set(['S-COR', 'S-BIR']) };
+describe('S-COR and the billing recipients have separate timelines (arge profile)', () => {
+  const profile = profileNamed('arge', KALO);
   const both = ['S-COR', 'S-BIR'];
 
-  it('U1: UPDATE of an S-BIR role when the unit only has S-COR roles (same pmnumber and from)', () => {
+  it('BR-U1: UPDATE of an S-BIR role when the unit only has S-COR roles (same pmnumber and from)', () => {
     const b = body({
       roles: [role('UPDATE', '2022-06-01', '2023-07-31', '12345612', 'S-BIR')],
       partners: [partner('12345612')],
     });
     expect(processDelivery(input(b), state([M, F], both), profile)).toStrictEqual(
-      failWith({ roleMessages: [roleEcho(shown('S-BIR', '2022-06-01', '2023-07-31', '12345612'), 'U1')] }),
+      failWith({ roleMessages: [roleEcho(shown('S-BIR', '2022-06-01', '2023-07-31', '12345612'), 'BR-U1')] }),
     );
   });
 
-  it('X1: DELETE of an S-BIR role when the unit only has S-COR roles (same pmnumber and from)', () => {
+  it('BR-X1: DELETE of an S-BIR role when the unit only has S-COR roles (same pmnumber and from)', () => {
     const b = body({
       roles: [role('DELETE', '2022-06-01', undefined, '12345612', 'S-BIR')],
       partners: [partner('12345612')],
     });
     expect(processDelivery(input(b), state([M, F], both), profile)).toStrictEqual(
-      failWith({ roleMessages: [roleEcho(shown('S-BIR', '2022-06-01', OPEN, '12345612'), 'X1')] }),
+      failWith({ roleMessages: [roleEcho(shown('S-BIR', '2022-06-01', OPEN, '12345612'), 'BR-X1')] }),
     );
   });
 

@@ -48,6 +48,20 @@ describe('net role changes of a delivery (one-statement writes)', () => {
     });
   });
 
+  it('insert with the same type and from first, then delete of the old role (8.3): an update', () => {
+    const other = role('2018-05-01', null, 'P9');
+    const changes = [change('INSERT', null, other), change('DELETE', mustermann, null)];
+    expect(applyChanges([mustermann], changes)).toEqual([other]);
+    expect(diffRoles([mustermann], changes)).toEqual({ deleted: [], inserted: [], updated: [other] });
+  });
+
+  it('insert with the same type and from, then delete of the new role: the old one stays', () => {
+    const other = role('2018-05-01', null, 'P9');
+    const changes = [change('INSERT', null, other), change('DELETE', other, null)];
+    expect(applyChanges([mustermann], changes)).toEqual([mustermann]);
+    expect(diffRoles([mustermann], changes)).toEqual({ deleted: [], inserted: [], updated: [] });
+  });
+
   it('a deleted active role', () => {
     expect(diffRoles([mustermann], [change('DELETE', mustermann, null)])).toEqual({
       deleted: [mustermann],

@@ -1,10 +1,12 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { closedUntilChange } from '../../domain/closed-until.js';
 import type { Database } from '../schema.js';
 
 /** Master data to upsert in one transaction (`osr import`). */
 export interface ImportData {
   clients: Map<string, { name: string | undefined }>;
-  billingUnits: Map<string, { clientId: string; contracts: string[] }>;
+  /** `closedUntil`: move the billing unit's closed-until to this day (forward only); undefined: leave it. */
+  billingUnits: Map<string, { clientId: string; contracts: string[]; closedUntil?: string | undefined }>;
   residentialUnits: { billingUnit: string; mscnumber: string }[];
 }
 
@@ -16,7 +18,8 @@ export interface Counts {
 
 export interface ImportReport {
   clients: Counts;
-  billingUnits: Counts;
+  /** `closedUntilMoved`: stored billing units whose closed-until the import moved forward. */
+  billingUnits: Counts & { closedUntilMoved: number };
   residentialUnits: Counts;
   conflicts: string[];
 }
@@ -66,7 +69,7 @@ async function upsertAll(
   const counts = (): Counts => ({ created: 0, unchanged: 0, conflicting: 0 });
   const report: ImportReport = {
     clients: counts(),
-    billingUnits: counts(),
+    billingUnits: { ...counts(), closedUntilMoved: 0 },
     residentialUnits: counts(),
     conflicts,
   };
@@ -112,10 +115,11 @@ async function upsertAll(
   for (const batch of batches(billingUnits)) {
     const numbers = batch.map(([mscnumber]) => mscnumber);
     const created = await sql<{ mscnumber: string }>`
-      INSERT INTO billing_units (mscnumber, client_id, contracts)
-      SELECT m, c, CASE WHEN k = '' THEN '{}'::text[] ELSE string_to_array(k, ',') END
+      INSERT INTO billing_units (mscnumber, client_id, contracts, closed_until)
+      SELECT m, c, CASE WHEN k = '' THEN '{}'::text[] ELSE string_to_array(k, ',') END, u
       FROM unnest(${numbers}::text[], ${batch.map(([, unit]) => unit.clientId)}::text[],
-                  ${batch.map(([, unit]) => unit.contracts.join(','))}::text[]) AS t(m, c, k)
+                  ${batch.map(([, unit]) => unit.contracts.join(','))}::text[],
+                  ${batch.map(([, unit]) => unit.closedUntil ?? null)}::date[]) AS t(m, c, k, u)
       ON CONFLICT (mscnumber) DO NOTHING RETURNING mscnumber`.execute(trx);
     report.billingUnits.created += created.rows.length;
     const fresh = new Set(created.rows.map((row) => row.mscnumber));
@@ -125,7 +129,7 @@ async function upsertAll(
         ? []
         : await trx
             .selectFrom('billing_units')
-            .select(['mscnumber', 'client_id', 'contracts'])
+            .select(['mscnumber', 'client_id', 'contracts', 'closed_until'])
             .where('mscnumber', 'in', known)
             .execute();
     for (const row of existing) {
@@ -140,6 +144,23 @@ async function upsertAll(
           `billing unit ${row.mscnumber}: stored contracts ${row.contracts.join(',') || 'none'} differ from ${wanted.contracts.join(',') || 'none'}`,
         );
       } else {
+        const change =
+          wanted.closedUntil === undefined ? 'unchanged' : closedUntilChange(row.closed_until, wanted.closedUntil);
+        if (change === 'refused') {
+          report.billingUnits.conflicting += 1;
+          conflicts.push(
+            `billing unit ${row.mscnumber}: closed until ${row.closed_until}, later than ${wanted.closedUntil} (closed-until only moves forward)`,
+          );
+          continue;
+        }
+        if (change === 'set') {
+          await trx
+            .updateTable('billing_units')
+            .set({ closed_until: wanted.closedUntil as string })
+            .where('mscnumber', '=', row.mscnumber)
+            .execute();
+          report.billingUnits.closedUntilMoved += 1;
+        }
         report.billingUnits.unchanged += 1;
       }
     }

@@ -15,7 +15,7 @@ import type { NewDelivery } from './deliveries.js';
 export interface ClaimedDelivery extends NewDelivery {
   receivedAt: Date;
   /** The billing unit named by the path, whoever's it is (null: unknown). */
-  billingUnitFound: { clientId: string; contracts: string[] } | null;
+  billingUnitFound: { clientId: string; contracts: string[]; closedUntil: string | null } | null;
   /** The residential unit named by the path within that billing unit (null: unknown there). */
   residentialUnitId: string | null;
   /** The residential unit's stored roles and partners (empty when unknown). */
@@ -36,7 +36,9 @@ export async function claimBatch(trx: Transaction<Database>, limit: number): Pro
     receivedAt: row.received_at,
     requestId: row.request_id,
     billingUnitFound:
-      row.billing_unit_client === null ? null : { clientId: row.billing_unit_client, contracts: row.contracts ?? [] },
+      row.billing_unit_client === null
+        ? null
+        : { clientId: row.billing_unit_client, contracts: row.contracts ?? [], closedUntil: row.closed_until },
     residentialUnitId: row.residential_unit_id,
     roles: row.roles,
     partners: row.partners,
