@@ -53,7 +53,7 @@ interface AppliedMigration {
 }
 
 /** What has been applied, in one query; undefined when the database was never migrated. */
-async function appliedMigrations(db: Kysely<Database>): Promise<AppliedMigration[] | undefined> {
+async function appliedMigrations(db: Kysely<Database>, attempt = 1): Promise<AppliedMigration[] | undefined> {
   try {
     const { rows } = await sql<AppliedMigration>`
       SELECT m.name, c.sha256 FROM kysely_migration m LEFT JOIN ${sql.table(CHECKSUM_TABLE)} c ON c.name = m.name
@@ -62,9 +62,14 @@ async function appliedMigrations(db: Kysely<Database>): Promise<AppliedMigration
     return rows;
   } catch (error) {
     if ((error as { code?: string }).code !== '42P01') throw error;
-    // No kysely_migration: never migrated. No checksum table: migrated by a version before it.
+    // No kysely_migration: never migrated. No checksum table: migrated by a version before it …
     const migrated = await sql<{ name: string }>`SELECT name FROM kysely_migration`.execute(db).catch(() => undefined);
-    return migrated?.rows.map(({ name }) => ({ name, sha256: null }));
+    if (!migrated) return undefined;
+    // … or by another process that committed our migrations (and the checksum table with them)
+    // between the two statements: read again.
+    const ours = new Set(migrationFiles().map((file) => file.name));
+    if (attempt < 3 && migrated.rows.some(({ name }) => ours.has(name))) return appliedMigrations(db, attempt + 1);
+    return migrated.rows.map(({ name }) => ({ name, sha256: null }));
   }
 }
 

@@ -103,6 +103,11 @@ export function operationDescriptions(vendorKey: string): Record<OperationId, st
       '**Applying S-COR changes (5.3)**: the active role is the one with the latest `from`; a role is identified by ' +
         'type, `from` and partner `pmnumber`.',
       messageTable(section(rows, '5.3')),
+      '**Billing recipients `S-BIR`/`S-BVA` (section 8, only with `OSR_PROFILE=arge`)**: applied in array order ' +
+        'with the `S-COR` changes (8.3); after applying, their common timeline must have no overlap and no gap (8.4). ' +
+        'A billing unit closed until a day refuses billing-recipient changes on or before it.',
+      messageTable(section(rows, '8.3')),
+      messageTable(section(rows, '8.4')),
     ),
     getHealth: paragraphs('`200` while the process runs; no database access.', OUTSIDE_AUTH),
     getReady: paragraphs(
