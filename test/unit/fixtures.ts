@@ -2,10 +2,17 @@
  * Builders for the domain unit tests: parsed bodies, pure inputs and stored timelines. What the
  * contract says (texts, keys, echoes, use-case bodies) is in test/support/spec.ts.
  */
+import { expect } from 'vitest';
 import { type DeliveryBody, deliveryBodySchema } from '../../src/domain/delivery-schema.js';
-import type { DeliveryInput, UnitState } from '../../src/domain/process-delivery.js';
-import type { TimelineRole } from '../../src/domain/timeline.js';
-import { BU, type LooseRole, RU } from '../support/spec.js';
+import {
+  type DeliveryInput,
+  type ProcessingProfile,
+  processDelivery,
+  type UnitState,
+} from '../../src/domain/process-delivery.js';
+import { applyChanges } from '../../src/domain/role-diff.js';
+import { sortTimeline, type TimelineRole } from '../../src/domain/timeline.js';
+import { BU, type LooseRole, plainMessage, RU, type RuleId, roleEcho } from '../support/spec.js';
 
 /** The client that delivers, and owns the billing unit in `state()`. */
 export const CLIENT = 'acme';
@@ -91,3 +98,44 @@ export const shown = (type: string, from: string | null, to: string, pmnumber: s
   to,
   partner: { pmnumber },
 });
+
+/** What one row of a rules table expects: a role's rule (echoing it), delivery messages, or the timeline after. */
+export type RowExpectation = { fails: RuleId; at?: number } | { messages: RuleId[] } | { timeline: TimelineRole[] };
+
+/**
+ * Runs one rules-table row through `processDelivery` (with a partner for every pmnumber the roles
+ * reference) and checks the decision against what the row expects.
+ */
+export function expectRow(
+  { before, roles, expected }: { before: TimelineRole[]; roles: LooseRole[]; expected: RowExpectation },
+  unit: UnitState = state(before),
+  profile?: ProcessingProfile,
+): void {
+  const pmnumbers = new Set(roles.map((r) => r.partner?.pmnumber).filter((pmnumber) => pmnumber != null));
+  const decision = processDelivery(
+    input(body({ roles, partners: [...pmnumbers].map((pm) => partner(pm)) })),
+    unit,
+    profile,
+  );
+  if ('fails' in expected) {
+    expect(decision).toStrictEqual({
+      status: 'FAIL',
+      messages: [],
+      roleMessages: [roleEcho(roles[expected.at ?? 0] as LooseRole, expected.fails)],
+      partnerMessages: [],
+      changes: [],
+    });
+  } else if ('messages' in expected) {
+    expect(decision).toStrictEqual({
+      status: 'FAIL',
+      messages: expected.messages.map((id) => plainMessage(id)),
+      roleMessages: [],
+      partnerMessages: [],
+      changes: [],
+    });
+  } else {
+    expect(decision).toMatchObject({ status: 'SUCCESS', messages: [], roleMessages: [], partnerMessages: [] });
+    expect(decision.changes.map((change) => change.roleIndex)).toStrictEqual(roles.map((_, index) => index));
+    expect(sortTimeline(applyChanges(before, decision.changes))).toStrictEqual(expected.timeline);
+  }
+}
