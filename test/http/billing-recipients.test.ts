@@ -89,6 +89,21 @@ describe('billing recipients S-BIR / S-BVA (OSR_PROFILE=arge)', () => {
     ]);
   });
 
+  it('a DELETE of the latest billing recipient (the owner after all does not follow): SUCCESS, E2 lists the rest', async () => {
+    const ru = await freshUnit();
+    const moveOut = [
+      role('UPDATE', 'S-BIR', '2020-01-01', '2022-05-31', TENANT),
+      role('INSERT', 'S-BVA', '2022-06-01', undefined, OWNER),
+    ];
+    expect((await deliver(h.app, AUTH, BU, ru, delivery(moveOut, PARTNERS, { ru }))).status).toBe('SUCCESS');
+    const remove = role('DELETE', 'S-BVA', '2022-06-01', undefined, OWNER);
+    const result = await deliver(h.app, AUTH, BU, ru, delivery([remove], PARTNERS, { ru }));
+    expect(result).toMatchObject({ status: 'SUCCESS', messages: null, roleMessages: null });
+    expect((await getRoles(h.app, AUTH, BU, ru)).json().billingunit.residentialunit.roles).toEqual([
+      { role: 'S-BIR', from: '2020-01-01', to: '2022-05-31', partner: { pmnumber: TENANT } },
+    ]);
+  });
+
   it('8.4 OSR-2004: the owner follows a month late (a gap)', async () => {
     const ru = await freshUnit();
     await expectFail(
