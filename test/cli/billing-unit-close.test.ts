@@ -20,6 +20,7 @@ describe('closedUntilChange: only forward', () => {
 });
 
 const skipReason = multiConnectionSkipReason();
+if (skipReason) console.warn(`[skipped] osr billingunit close/list as child processes: ${skipReason}`);
 
 describe.skipIf(Boolean(skipReason))('osr billingunit close / list', { timeout: CLI_TIMEOUT_MS }, () => {
   let database: TestDatabase;
