@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { ConflictError } from '../db/repositories/admin.js';
+import { credentialStatus } from '../db/repositories/operator.js';
 import type { Database } from '../db/schema.js';
 
 /**
@@ -14,13 +15,7 @@ export async function requireClient(db: Kysely<Database>, clientId: string): Pro
 
 /** A credential that exists and is not revoked (only those can get a new password). */
 export async function requireActiveCredential(db: Kysely<Database>, username: string): Promise<void> {
-  const credential = await db
-    .selectFrom('credentials')
-    .select('revoked_at')
-    .where('username', '=', username)
-    .executeTakeFirst();
-  if (!credential) throw new ConflictError(`unknown credential ${username}`);
-  if (credential.revoked_at !== null) {
+  if ((await credentialStatus(db, username)) === 'revoked') {
     throw new ConflictError(`credential ${username} is revoked; add a new one with osr credential add`);
   }
 }

@@ -2,9 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliveryResultSchema } from '../../src/domain/response-schema.js';
 import { CLI_TIMEOUT_MS, expectOk, osr } from '../support/cli.js';
-import { type OsrProcess, startOsr, waitFor } from '../support/processes.js';
+import { type OsrProcess, postUntilSuccess, startOsr, waitFor } from '../support/processes.js';
 import { moveInMustermann } from '../support/spec.js';
 
 /**
@@ -91,21 +90,7 @@ describe('operator commands while osr serve runs on the embedded database', { ti
 
     const auth = basic('acme-erp', 'erp-secret-from-stdin');
     expect((await fetch(unitUrl('222222', '0001'), { headers: { authorization: auth } })).status).toBe(404); // no roles yet
-    const posted = await fetch(unitUrl('222222', '0001'), {
-      method: 'POST',
-      headers: { authorization: auth, 'content-type': 'application/json' },
-      body: JSON.stringify(moveInMustermann({ bu: '222222', ru: '0001' })),
-    });
-    expect(posted.status).toBe(202);
-    const location = posted.headers.get('location') as string;
-    await waitFor(
-      async () =>
-        deliveryResultSchema.parse(
-          await (await fetch(`${base}${location}`, { headers: { authorization: auth } })).json(),
-        ).status === 'SUCCESS',
-      10_000,
-      'SUCCESS',
-    );
+    await postUntilSuccess(unitUrl('222222', '0001'), base, auth, moveInMustermann({ bu: '222222', ru: '0001' }));
   });
 
   it('deliveries and history show what the running server processed', async () => {

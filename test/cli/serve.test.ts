@@ -3,9 +3,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { currentRolesSchema, deliveryResultSchema } from '../../src/domain/response-schema.js';
+import { currentRolesSchema } from '../../src/domain/response-schema.js';
 import { createTestDatabase, isRealPostgres } from '../support/database.js';
-import { type OsrProcess, startOsr, waitFor } from '../support/processes.js';
+import { type OsrProcess, postUntilSuccess, startOsr, waitFor } from '../support/processes.js';
 import { moveInMustermann } from '../support/spec.js';
 
 /**
@@ -47,21 +47,7 @@ describe('osr serve on the embedded database (no DATABASE_URL)', () => {
 
     const auth = `Basic ${Buffer.from('erp:erp-secret-12').toString('base64')}`;
     const unit = `${base}/arge/on-site-roles/v1/billingunits/654321/residentialunits/0001/on-site-roles`;
-    const posted = await fetch(unit, {
-      method: 'POST',
-      headers: { authorization: auth, 'content-type': 'application/json' },
-      body: JSON.stringify(moveInMustermann()),
-    });
-    expect(posted.status).toBe(202);
-    const location = posted.headers.get('location') as string;
-    await waitFor(
-      async () =>
-        deliveryResultSchema.parse(
-          await (await fetch(`${base}${location}`, { headers: { authorization: auth } })).json(),
-        ).status === 'SUCCESS',
-      10_000,
-      'SUCCESS',
-    );
+    await postUntilSuccess(unit, base, auth, moveInMustermann());
     const roles = currentRolesSchema.parse(await (await fetch(unit, { headers: { authorization: auth } })).json());
     expect(roles.billingunit.residentialunit.roles).toEqual([
       { role: 'S-COR', from: '2018-05-01', to: '9999-12-31', partner: { pmnumber: '12345611' } },

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { deliveryResultSchema } from '../../src/domain/response-schema.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -43,4 +45,25 @@ export async function waitFor(condition: () => Promise<boolean>, timeoutMs: numb
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * POSTs a delivery to a running server over real HTTP, expects 202, and polls its Location (E3)
+ * until it is SUCCESS.
+ */
+export async function postUntilSuccess(unitUrl: string, base: string, auth: string, body: unknown): Promise<void> {
+  const posted = await fetch(unitUrl, {
+    method: 'POST',
+    headers: { authorization: auth, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(posted.status).toBe(202);
+  const location = posted.headers.get('location') as string;
+  await waitFor(
+    async () =>
+      deliveryResultSchema.parse(await (await fetch(`${base}${location}`, { headers: { authorization: auth } })).json())
+        .status === 'SUCCESS',
+    10_000,
+    'SUCCESS',
+  );
 }

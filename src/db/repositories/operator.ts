@@ -13,14 +13,19 @@ export async function listCredentials(db: Kysely<Database>, clientId: string) {
     .execute();
 }
 
-export async function revokeCredential(db: Kysely<Database>, username: string): Promise<'revoked' | 'unchanged'> {
+/** Whether a credential is active or revoked; an unknown one is a conflict. */
+export async function credentialStatus(db: Kysely<Database>, username: string): Promise<'active' | 'revoked'> {
   const credential = await db
     .selectFrom('credentials')
     .select('revoked_at')
     .where('username', '=', username)
     .executeTakeFirst();
   if (!credential) throw new ConflictError(`unknown credential ${username}`);
-  if (credential.revoked_at !== null) return 'unchanged';
+  return credential.revoked_at === null ? 'active' : 'revoked';
+}
+
+export async function revokeCredential(db: Kysely<Database>, username: string): Promise<'revoked' | 'unchanged'> {
+  if ((await credentialStatus(db, username)) === 'revoked') return 'unchanged';
   await db.updateTable('credentials').set({ revoked_at: sql<Date>`now()` }).where('username', '=', username).execute();
   return 'revoked';
 }
