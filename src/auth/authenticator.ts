@@ -97,6 +97,19 @@ export class Authenticator {
     return { ok: true, principal, remembered: false };
   }
 
+  /**
+   * Seconds a source address must wait before its next sign-in attempt (Basic or Bearer), or 0.
+   * Bearer tokens (spec 9.3) are throttled per address only.
+   */
+  async addressRetryAfterSeconds(sourceAddress: string): Promise<number> {
+    return this.perAddress.retryAfterSeconds(sourceAddress, this.clock());
+  }
+
+  /** A refused bearer token counts towards the per-address throttle of section 7 (spec 9.3). */
+  async recordRefusedToken(sourceAddress: string): Promise<void> {
+    this.perAddress.recordFailure(sourceAddress, this.clock());
+  }
+
   /** Whether the credential row still is the one the principal was verified against. */
   isCurrent(principal: Principal): Promise<boolean> {
     return this.credentials.isCurrent(principal);
