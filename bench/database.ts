@@ -46,9 +46,10 @@ export async function createBenchDatabase(
 export function benchClient(port: number) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const headers = { authorization: BENCH_AUTH, 'content-type': 'application/json' };
-  const call = (method: 'GET' | 'POST', path: string, body?: string) =>
+  const call = (method: 'GET' | 'POST', path: string, body?: string, extra: Record<string, string> = {}) =>
     new Promise<string>((resolve, reject) => {
-      const request = http.request({ host: '127.0.0.1', port, method, path, agent, headers }, (response) => {
+      const options = { host: '127.0.0.1', port, method, path, agent, headers: { ...headers, ...extra } };
+      const request = http.request(options, (response) => {
         let text = '';
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => {

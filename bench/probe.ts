@@ -1,5 +1,6 @@
 // Focused load probe for profiling one endpoint (not the benchmark table; see bench/run.ts):
 //   npx tsx bench/probe.ts accept|e2|e3|bare-post|bare-get [seconds]
+//   npx tsx bench/probe.ts latency|latency-wait [seconds] [deliveries per second]
 // Starts the server (`PROBE_NODE_ARGS=--cpu-prof` to profile it) on a fresh database, loads one
 // endpoint with autocannon and prints req/s plus where the machine's CPU went (server process,
 // this process = load generator, everything else ≈ PostgreSQL).
@@ -10,6 +11,7 @@ import { sql } from 'kysely';
 import { rerenderUnitDocuments } from '../src/db/repositories/unit-documents.js';
 import { DEFAULT_PROFILE } from '../src/domain/process-delivery.js';
 import { BENCH, BENCH_AUTH, benchClient, createBenchDatabase } from './database.js';
+import { postToResultLatencies } from './latency.js';
 
 const endpoint = process.argv[2] ?? 'accept';
 const SECONDS = Number(process.argv[3] ?? 5);
@@ -152,32 +154,24 @@ const next = (): { method: 'GET' | 'POST'; path: string; body?: string } => {
       return { method: 'GET', path: `/bare/${ids[0]}` };
   }
 };
-if (endpoint === 'latency') {
+if (endpoint === 'latency' || endpoint === 'latency-wait') {
   const { call, close } = benchClient(port);
-  // Open loop at a fixed rate (argv[4]); each POST polled on E3 every 10 ms until processed.
+  // Open loop at a fixed rate (argv[4]); each POST's result polled on E3 every 10 ms (`latency`)
+  // or waited for with `Prefer: wait` (`latency-wait`, spec 9.1).
   const rate = Number(process.argv[4] ?? 300);
-  const latencies: number[] = [];
-  const inFlight: Promise<void>[] = [];
   const began = Date.now();
-  for (let sent = 0; Date.now() - began < SECONDS * 1000; sent++) {
-    const due = began + (sent * 1000) / rate;
-    if (due > Date.now()) await sleep(due - Date.now());
-    const ru = UNITS[500 + (sent % 1500)] as string;
-    inFlight.push(
-      (async () => {
-        const t0 = performance.now();
-        const posted = await call('POST', `${base}/residentialunits/${ru}/on-site-roles`, bodies[Number(ru)]);
-        const { dataDeliveryId } = JSON.parse(posted) as { dataDeliveryId: string };
-        for (;;) {
-          const result = await call('GET', `${base}/on-site-roles/data-delivery/${dataDeliveryId}`);
-          if ((JSON.parse(result) as { status: string }).status !== 'PENDING') break;
-          await sleep(10);
-        }
-        latencies.push(performance.now() - t0);
-      })(),
-    );
-  }
-  await Promise.all(inFlight);
+  const latencies = await postToResultLatencies({
+    call,
+    rate,
+    warmUpMs: 0,
+    seconds: SECONDS,
+    client: endpoint === 'latency-wait' ? 'wait' : 'poll',
+    delivery: (sent) => {
+      const ru = UNITS[500 + (sent % 1500)] as string;
+      return { path: `${base}/residentialunits/${ru}/on-site-roles`, body: bodies[Number(ru)] as string };
+    },
+    resultPath: (id) => `${base}/on-site-roles/data-delivery/${id}`,
+  });
   close();
   const sorted = [...latencies].sort((a, b) => a - b);
   const q = (x: number) => sorted[Math.floor(x * (sorted.length - 1))]?.toFixed(1);

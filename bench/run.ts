@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { BENCH, BENCH_AUTH, benchClient, createBenchDatabase } from './database.js';
+import { postToResultLatencies, type ResultClient } from './latency.js';
 
 const positive = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback);
@@ -212,7 +213,7 @@ for (let k = 0; k < perUnit; k++) {
 }
 const drainTotal = perUnit * UNITS;
 async function drain(processes: number) {
-  await pgPool.query('TRUNCATE roles, partners, change_history');
+  await pgPool.query('TRUNCATE roles, partners, change_history, change_feed');
   await pgPool.query('UPDATE residential_units SET roles_document = NULL');
   await pgPool.query(
     `UPDATE deliveries SET status = 'PENDING', processed_at = NULL, messages = NULL, role_messages = NULL, partner_messages = NULL`,
@@ -272,18 +273,70 @@ rows.push({
   target: 'ratio >= 0.8',
   met: Math.min(median(readE2), median(readE3)) / median(readBare) >= 0.8 ? 'yes' : 'no',
 });
+
+// 7. The change feed (spec 10.2) after the last drain: one consumer reads it all from the start,
+// GET /msc/v1/changes with limit 1000 and an operator's credentials, always passing `next`. It
+// must keep up with the drain: changes read per second beside the changes the drain applied per
+// second (its best deliveries/s times the changes per delivery).
+const OPERATOR = { name: 'bench-feed', password: 'bench-feed-password' };
+execFileSync(process.execPath, ['bin/osr.js', 'operator', 'add', OPERATOR.name], {
+  input: `${OPERATOR.password}\n`,
+  env: { ...process.env, DATABASE_URL },
+  stdio: ['pipe', 'ignore', 'inherit'],
+});
+const operatorAuth = `Basic ${Buffer.from(`${OPERATOR.name}:${OPERATOR.password}`).toString('base64')}`;
+async function readWholeFeed(): Promise<{ changes: number; perSecond: number }> {
+  const { call, close } = benchClient(ours.port);
+  const started = process.hrtime.bigint();
+  let changes = 0;
+  let next: string | null = null;
+  for (;;) {
+    const query: string = next === null ? '?limit=1000' : `?limit=1000&after=${next}`;
+    const page = JSON.parse(
+      await call('GET', `/msc/v1/changes${query}`, undefined, { authorization: operatorAuth }),
+    ) as {
+      changes?: unknown[];
+      next?: string | null;
+    };
+    if (!page.changes) throw new Error(`feed: unexpected answer ${JSON.stringify(page).slice(0, 200)}`);
+    if (page.changes.length === 0) break;
+    changes += page.changes.length;
+    next = page.next ?? null;
+  }
+  close();
+  return { changes, perSecond: changes / (Number(process.hrtime.bigint() - started) / 1e9) };
+}
+const feedReads: number[] = [];
+let feedChanges = 0;
+for (let round = 0; round < ROUNDS; round++) {
+  const read = await readWholeFeed();
+  feedReads.push(read.perSecond);
+  feedChanges = read.changes;
+}
+const bestDrain = Math.max(...[1, 2, 4].map((p) => drains[p]?.perSecond ?? 0));
+const drainChangesPerSecond = bestDrain * (feedChanges / drainTotal);
+rows.push({
+  name: `7 feed: changes/s one consumer reads (limit 1000, ${fmt(feedChanges)} changes) vs changes/s the drain applied`,
+  ours: fmt(median(feedReads)),
+  baseline: fmt(drainChangesPerSecond),
+  ratio: fmt(median(feedReads) / drainChangesPerSecond, 2),
+  target: 'ratio >= 1 (keeps up)',
+  met: median(feedReads) >= drainChangesPerSecond ? 'yes' : 'no',
+});
 await stop(ours.child);
 await stop(bare.child);
 
 // 3. Latency: POST → SUCCESS on E3 at half the accept capacity (open loop), and at a tenth of it
-// for context. The API and one worker process (the scale-out deployment: `osr serve --no-worker`
-// + `osr worker`, one per core here); the client is Node's http with keep-alive (fetch costs the
-// shared CPUs several times more); the first 2 s warm up at the same rate and are not counted.
-// Delivery n goes to unit n mod UNITS as that unit's (n div UNITS)-th chained delivery, so every
-// one succeeds and the phase lasts its full time however few units BENCH_SCALE gives.
-async function latencyAt(rate: number): Promise<{ p50: number; p99: number } | undefined> {
+// for context; once with a client that polls E3 every 10 ms, once with one that asks E3 to hold
+// the answer (`Prefer: wait`, spec 9.1). The API and one worker process (the scale-out
+// deployment: `osr serve --no-worker` + `osr worker`, one per core here); the client is Node's
+// http with keep-alive (fetch costs the shared CPUs several times more); the first 2 s warm up at
+// the same rate and are not counted. Delivery n goes to unit n mod UNITS as that unit's
+// (n div UNITS)-th chained delivery, so every one succeeds and the phase lasts its full time
+// however few units BENCH_SCALE gives.
+async function latencyAt(rate: number, client: ResultClient): Promise<{ p50: number; p99: number } | undefined> {
   if (!(rate > 0)) return undefined;
-  await pgPool.query('TRUNCATE roles, partners, change_history');
+  await pgPool.query('TRUNCATE roles, partners, change_history, change_feed');
   await pgPool.query('DELETE FROM deliveries');
   await pgPool.query('UPDATE residential_units SET roles_document = NULL');
   await pgPool.query('VACUUM ANALYZE deliveries');
@@ -291,35 +344,21 @@ async function latencyAt(rate: number): Promise<{ p50: number; p99: number } | u
   const worker = start(['bin/osr.js', 'worker'], { OSR_POLL_INTERVAL_MS: '1000' });
   await ready(served.port, '/ready');
   const { call, close } = benchClient(served.port);
-  const WARM_UP_MS = 2_000;
-  const latencies: number[] = [];
-  const inFlight: Promise<void>[] = [];
-  const began = Date.now();
-  let sent = 0;
-  while (Date.now() - began < WARM_UP_MS + SECONDS * 1000) {
-    const due = began + (sent * 1000) / rate;
-    if (due > Date.now()) await sleep(due - Date.now());
-    const ru = units[sent % units.length] as string;
-    const body = JSON.stringify(chained(ru, Math.floor(sent / units.length)));
-    const counted = Date.now() - began >= WARM_UP_MS;
-    sent += 1;
-    inFlight.push(
-      (async () => {
-        const t0 = performance.now();
-        const posted = await call('POST', `${API}/billingunits/${BU}/residentialunits/${ru}/on-site-roles`, body);
-        const { dataDeliveryId } = JSON.parse(posted) as { dataDeliveryId: string };
-        // Poll every 10 ms, as a very eager ERP would (each poll is load on the same two cores);
-        // give up after 10 s so the phase stays bounded.
-        while (performance.now() - t0 < 10_000) {
-          await sleep(10);
-          const result = await call('GET', `${API}/billingunits/${BU}/on-site-roles/data-delivery/${dataDeliveryId}`);
-          if ((JSON.parse(result) as { status: string }).status !== 'PENDING') break;
-        }
-        if (counted) latencies.push(Math.min(performance.now() - t0, 10_000));
-      })(),
-    );
-  }
-  await Promise.all(inFlight);
+  const latencies = await postToResultLatencies({
+    call,
+    rate,
+    warmUpMs: 2_000,
+    seconds: SECONDS,
+    client,
+    delivery: (n) => {
+      const ru = units[n % units.length] as string;
+      return {
+        path: `${API}/billingunits/${BU}/residentialunits/${ru}/on-site-roles`,
+        body: JSON.stringify(chained(ru, Math.floor(n / units.length))),
+      };
+    },
+    resultPath: (id) => `${API}/billingunits/${BU}/on-site-roles/data-delivery/${id}`,
+  });
   close();
   await stop(served.child);
   await stop(worker.child);
@@ -336,8 +375,10 @@ function percentiles(samples: number[]): { p50: number; p99: number } | undefine
 }
 const showLatency = (latency: { p50: number; p99: number } | undefined) =>
   latency ? `${fmt(latency.p50, 1)} / ${fmt(latency.p99, 1)}` : 'no sample';
-const half = await latencyAt(acceptCapacity / 2);
-const tenth = await latencyAt(acceptCapacity / 10);
+const half = await latencyAt(acceptCapacity / 2, 'poll');
+const tenth = await latencyAt(acceptCapacity / 10, 'poll');
+const halfWaiting = await latencyAt(acceptCapacity / 2, 'wait');
+const tenthWaiting = await latencyAt(acceptCapacity / 10, 'wait');
 rows.push({
   name: `3 latency: POST → SUCCESS on E3 at ${fmt(acceptCapacity / 2)}/s (API + 1 worker process), p50 / p99 ms`,
   ours: showLatency(half),
@@ -349,6 +390,22 @@ rows.push({
 rows.push({
   name: `  latency at a tenth of the accept capacity, ${fmt(acceptCapacity / 10)}/s, p50 / p99 ms`,
   ours: showLatency(tenth),
+  baseline: '-',
+  ratio: '-',
+  target: 'context',
+  met: '-',
+});
+rows.push({
+  name: `3 latency: POST → result with Prefer: wait at ${fmt(acceptCapacity / 2)}/s, p50 / p99 ms`,
+  ours: showLatency(halfWaiting),
+  baseline: '-',
+  ratio: '-',
+  target: 'p50 < 20, p99 < 100',
+  met: halfWaiting && halfWaiting.p50 < 20 && halfWaiting.p99 < 100 ? 'yes' : 'no',
+});
+rows.push({
+  name: `  Prefer: wait at a tenth of the accept capacity, ${fmt(acceptCapacity / 10)}/s, p50 / p99 ms`,
+  ours: showLatency(tenthWaiting),
   baseline: '-',
   ratio: '-',
   target: 'context',

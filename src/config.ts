@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { DEFAULT_IDEMPOTENCY_RETENTION_HOURS } from './domain/idempotency-key.js';
 import { PROFILE_NAMES, type ProcessingProfile, type ProfileName, profileNamed } from './domain/profiles.js';
+import { DEFAULT_MAX_WAITERS } from './http/delivery-waiters.js';
 
 /** Environment → typed configuration, validated once at start. */
 const envSchema = z.object({
@@ -19,8 +21,20 @@ const envSchema = z.object({
   OSR_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(1000),
   OSR_WORKER_LOOPS: z.coerce.number().int().min(1).max(64).default(2),
   OSR_WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(32),
+  OSR_MAX_WAITERS: z.coerce.number().int().min(0).max(100_000).default(DEFAULT_MAX_WAITERS),
   OSR_TRUST_PROXY: z.string().optional(),
+  OSR_IDEMPOTENCY_RETENTION_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(8760)
+    .default(DEFAULT_IDEMPOTENCY_RETENTION_HOURS),
   OSR_PROFILE: z.enum(PROFILE_NAMES).default('kalo'),
+  OSR_OIDC_ISSUER: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  OSR_OIDC_AUDIENCE: z.string().min(1).optional(),
+  OSR_OIDC_JWKS_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  OSR_OIDC_CLIENT_CLAIM: z.string().min(1).max(256).optional(),
+  OSR_CONSOLE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
 });
 
 export type Config = {
@@ -38,11 +52,29 @@ export type Config = {
   workerLoops: number;
   /** Most deliveries one loop claims and stores per transaction. */
   workerBatchSize: number;
+  /** E3 requests that may wait at once per process (`Prefer: wait`, spec 9.1); 0: none waits. */
+  maxWaiters: number;
   /** Which proxies' X-Forwarded-For to believe (Fastify's `trustProxy`): see `parseTrustProxy`. */
   trustProxy: TrustProxy;
+  /** How long E1 keeps an `Idempotency-Key` after its first request (spec 9.2), 1 hour to a year. */
+  idempotencyRetentionHours: number;
   /** Which role types this deployment processes (spec 8.1); shared by server, workers and commands. */
   profileName: ProfileName;
+  /** Bearer tokens (spec 9.3); undefined: Basic auth only. */
+  oidc: OidcConfig | undefined;
+  /** Signs the support console's session cookies (spec 10.5); undefined: a key generated once and kept in the database. */
+  consoleSecret: string | undefined;
 };
+
+/** OSR_OIDC_*: the issuer whose tokens are accepted, next to Basic auth (spec 9.3). */
+export interface OidcConfig {
+  issuer: string;
+  audience: string;
+  /** Overrides the issuer's discovery document (`jwks_uri`). */
+  jwksUrl?: string;
+  /** The one claim that names the client; unset: `azp`, else `client_id`. */
+  clientClaim?: string;
+}
 
 /** false: none; true: any; a number: that many hops; a list: these addresses and CIDR ranges. */
 export type TrustProxy = boolean | number | string[];
@@ -99,8 +131,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pollIntervalMs: e.OSR_POLL_INTERVAL_MS,
     workerLoops: e.OSR_WORKER_LOOPS,
     workerBatchSize: e.OSR_WORKER_BATCH_SIZE,
+    maxWaiters: e.OSR_MAX_WAITERS,
     trustProxy: parseTrustProxy(e.OSR_TRUST_PROXY),
+    idempotencyRetentionHours: e.OSR_IDEMPOTENCY_RETENTION_HOURS,
     profileName: e.OSR_PROFILE,
+    oidc: parseOidc(e),
+    consoleSecret: e.OSR_CONSOLE_SECRET,
+  };
+}
+
+/** Bearer tokens are on with OSR_OIDC_ISSUER, which needs OSR_OIDC_AUDIENCE; the others need the issuer. */
+function parseOidc(e: z.infer<typeof envSchema>): OidcConfig | undefined {
+  if (e.OSR_OIDC_ISSUER === undefined) {
+    const orphan = (['OSR_OIDC_AUDIENCE', 'OSR_OIDC_JWKS_URL', 'OSR_OIDC_CLIENT_CLAIM'] as const).find(
+      (name) => e[name] !== undefined,
+    );
+    if (orphan) throw new ConfigError(`invalid environment: ${orphan} is set but OSR_OIDC_ISSUER is not`);
+    return undefined;
+  }
+  if (e.OSR_OIDC_AUDIENCE === undefined) {
+    throw new ConfigError(
+      'invalid environment: OSR_OIDC_AUDIENCE is required with OSR_OIDC_ISSUER (the audience the tokens must carry in "aud")',
+    );
+  }
+  return {
+    issuer: e.OSR_OIDC_ISSUER,
+    audience: e.OSR_OIDC_AUDIENCE,
+    ...(e.OSR_OIDC_JWKS_URL === undefined ? {} : { jwksUrl: e.OSR_OIDC_JWKS_URL }),
+    ...(e.OSR_OIDC_CLIENT_CLAIM === undefined ? {} : { clientClaim: e.OSR_OIDC_CLIENT_CLAIM }),
   };
 }
 

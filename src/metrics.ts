@@ -47,6 +47,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly resultWaiters = new Gauge({
+    name: 'osr_delivery_result_waiters',
+    help: 'E3 requests of this process waiting for their delivery to be processed (Prefer: wait)',
+    registers: [this.registry],
+  });
+
   constructor(db: Kysely<Database>) {
     // The process's memory, CPU, event-loop lag, handles and garbage collection.
     collectDefaultMetrics({ register: this.registry });

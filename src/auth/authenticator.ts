@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { FailureThrottle } from './limits.js';
+import { retryAfterSeconds, type ThrottleScope } from '../domain/login-throttle.js';
+import { KnownLockouts, throttleKey } from './limits.js';
 import { hashPassword, verifyPassword } from './password.js';
 
 export interface Principal {
@@ -22,11 +23,48 @@ export interface StoredCredential {
   revoked: boolean;
 }
 
-/** Where credentials are read, and the database's own re-check of a principal's credential row. */
+/** The failed sign-ins recorded for a username's and an address's key (ms), and the database's clock then. */
+export interface RecordedFailures {
+  username: number[];
+  address: number[];
+  now: number;
+}
+
+/** A key with as many recent failures as its limit, as the database had it at `now`. */
+export interface LockedKey {
+  key: string;
+  scope: ThrottleScope;
+  failures: number[];
+  now: number;
+}
+
+/** The throttle keys of an attempt (src/auth/limits.ts throttleKey); no username's for a bearer token. */
+export interface AttemptKeys {
+  username: string | null;
+  address: string;
+}
+
+/**
+ * Where credentials and failed sign-ins are kept: the database (src/db/repositories/), shared by
+ * every API process, so the throttle of spec section 7 counts all their attempts.
+ */
 export interface CredentialStore {
-  find(username: string): Promise<StoredCredential | undefined>;
+  /** The credential row, if any, and the failures of the attempt's keys: one statement. */
+  find(
+    username: string,
+    keys: { username: string; address: string },
+  ): Promise<{
+    credential: StoredCredential | undefined;
+    failures: RecordedFailures;
+  }>;
   /** Whether the row still is the one the principal was verified against (revoked, rotated, changed). */
   isCurrent(principal: Principal): Promise<boolean>;
+  /** Records one failed attempt for each of the keys; their failures after it. */
+  recordFailure(keys: AttemptKeys): Promise<RecordedFailures>;
+  /** Every key that may be locked out now. */
+  lockedKeys(): Promise<LockedKey[]>;
+  /** Tells every process (this one too) that a key reached its limit: each calls `refreshLockouts`. */
+  announceLockout(): Promise<void>;
 }
 
 export type AuthOutcome =
@@ -36,7 +74,19 @@ export type AuthOutcome =
   | { ok: false; reason: 'unauthorized'; knownUsername: boolean }
   | { ok: false; reason: 'throttled'; retryAfterSeconds: number };
 
-const FAILURE_WINDOW_MS = 15 * 60 * 1000;
+export interface AuthenticatorOptions {
+  clock?: () => number;
+  /** Work done in the background failed (telling the other processes of a lock-out). */
+  onBackgroundError?: (error: unknown) => void;
+  /**
+   * Put before every username in its throttle key, so that the accounts of another store (the
+   * operators of spec 10.1: `operator:`) are counted apart from the clients' usernames of the same
+   * name. A username cannot hold ':' (Basic auth), so a prefix ending in ':' meets no client's.
+   * The address is counted together: 100 failures from one source address, whatever they tried.
+   */
+  usernameKeyPrefix?: string;
+}
+
 const CACHE_TTL_MS = 60 * 1000;
 const CACHE_MAX = 10_000;
 
@@ -47,43 +97,66 @@ const CACHE_MAX = 10_000;
  * again when it no longer matches, so revoking or rotating still takes effect at once. Otherwise
  * the credential row is read and the slow scrypt comparison runs (its result cached by stored
  * hash and password digest, so a changed hash never hits the cache).
+ *
+ * Failed attempts (spec section 7) are counted in the database, so all API processes share the
+ * counts: each failure is recorded there (a failing request may cost round trips), and the
+ * credential row is read in the same statement as the failures of the username and the address,
+ * so a request that reads the row gains no round trip. A remembered principal is refused too while
+ * its username or address is locked out: section 7 says further attempts get 429 until the window
+ * has passed, whatever the password, and a remembered password is no exception. This process
+ * knows those lock-outs without a round trip (`KnownLockouts`): from the failures it records, from
+ * the rows it reads, and from the other processes, which announce a key that reaches its limit
+ * (NOTIFY; the app then calls `refreshLockouts`, as it does at start and after reconnecting).
+ * Until an announcement arrives (milliseconds; if it could not be sent, until the remembered
+ * principal expires, at most a minute) another process may still serve a remembered password:
+ * it proved the right password within that minute, so no guess gains from it.
  */
 export class Authenticator {
   private readonly verified = new Map<string, number>();
   /** username → the principal last verified for it, and a digest of the password that proved it. */
   private readonly principals = new Map<string, { passwordDigest: string; principal: Principal; expires: number }>();
-  private readonly perUsername = new FailureThrottle(10, FAILURE_WINDOW_MS);
-  private readonly perAddress = new FailureThrottle(100, FAILURE_WINDOW_MS);
+  private readonly lockouts = new KnownLockouts();
+  private readonly clock: () => number;
+  private readonly onBackgroundError: (error: unknown) => void;
+  private readonly usernameKeyPrefix: string;
+  private refreshing: Promise<void> | undefined;
+  private refreshAgain = false;
   private decoyHash: Promise<string> | undefined;
 
   constructor(
     private readonly credentials: CredentialStore,
-    private readonly clock: () => number = Date.now,
-  ) {}
+    options: AuthenticatorOptions = {},
+  ) {
+    this.clock = options.clock ?? Date.now;
+    this.onBackgroundError = options.onBackgroundError ?? (() => {});
+    this.usernameKeyPrefix = options.usernameKeyPrefix ?? '';
+  }
 
   async authenticate(username: string, password: string, sourceAddress: string): Promise<AuthOutcome> {
-    const now = this.clock();
-    const retryAfterSeconds = Math.max(
-      this.perUsername.retryAfterSeconds(username, now),
-      this.perAddress.retryAfterSeconds(sourceAddress, now),
-    );
-    if (retryAfterSeconds > 0) return { ok: false, reason: 'throttled', retryAfterSeconds };
+    const keys = {
+      username: throttleKey('username', this.usernameKeyPrefix + username),
+      address: throttleKey('address', sourceAddress),
+    };
+    const known = this.knownRetryAfterSeconds(keys);
+    if (known > 0) return { ok: false, reason: 'throttled', retryAfterSeconds: known };
 
+    const now = this.clock();
     const passwordDigest = digest(username, password);
-    const known = this.principals.get(username);
-    if (known && known.passwordDigest === passwordDigest && known.expires > now) {
-      return { ok: true, principal: known.principal, remembered: true };
+    const remembered = this.principals.get(username);
+    if (remembered && remembered.passwordDigest === passwordDigest && remembered.expires > now) {
+      return { ok: true, principal: remembered.principal, remembered: true };
     }
 
-    const credential = await this.credentials.find(username);
+    const { credential, failures } = await this.credentials.find(username, keys);
+    const retryAfterSeconds = this.learn(keys, failures);
+    if (retryAfterSeconds > 0) return { ok: false, reason: 'throttled', retryAfterSeconds };
     const valid =
       credential && !credential.revoked
         ? await this.verifyCached(credential, password, now)
         : // Unknown users cost the same slow hash as wrong passwords: identical timing.
           await verifyPassword(password, await this.decoy()).then(() => false);
     if (!valid || !credential) {
-      this.perUsername.recordFailure(username, now);
-      this.perAddress.recordFailure(sourceAddress, now);
+      await this.recordFailure(keys);
       return { ok: false, reason: 'unauthorized', knownUsername: credential !== undefined };
     }
     const principal: Principal = {
@@ -99,15 +172,47 @@ export class Authenticator {
 
   /**
    * Seconds a source address must wait before its next sign-in attempt (Basic or Bearer), or 0.
-   * Bearer tokens (spec 9.3) are throttled per address only.
+   * Bearer tokens (spec 9.3) are throttled per address only. From the lock-outs this process
+   * knows of (every process's, see the class comment): no round trip.
    */
   async addressRetryAfterSeconds(sourceAddress: string): Promise<number> {
-    return this.perAddress.retryAfterSeconds(sourceAddress, this.clock());
+    return this.lockouts.retryAfterSeconds(throttleKey('address', sourceAddress), this.clock());
   }
 
-  /** A refused bearer token counts towards the per-address throttle of section 7 (spec 9.3). */
+  /**
+   * A refused bearer token counts towards the per-address throttle of section 7 (spec 9.3).
+   * Recorded in the database: rejects when it cannot be (the database is unreachable).
+   */
   async recordRefusedToken(sourceAddress: string): Promise<void> {
-    this.perAddress.recordFailure(sourceAddress, this.clock());
+    await this.recordFailure({ username: null, address: throttleKey('address', sourceAddress) });
+  }
+
+  /**
+   * Loads the lock-outs of every process from the database: at start, when another process
+   * announces one, and after the announcements may have been missed (reconnected). At most one
+   * load runs at a time; calls meanwhile are served by one more load after it.
+   */
+  refreshLockouts(): Promise<void> {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
+    const refresh = async () => {
+      try {
+        do {
+          this.refreshAgain = false;
+          const locked = await this.credentials.lockedKeys();
+          const now = this.clock();
+          for (const { key, scope, failures, now: then } of locked) {
+            this.lockouts.learn(key, retryAfterSeconds(scope, failures, then), now);
+          }
+        } while (this.refreshAgain);
+      } finally {
+        this.refreshing = undefined;
+      }
+    };
+    this.refreshing = refresh();
+    return this.refreshing;
   }
 
   /** Whether the credential row still is the one the principal was verified against. */
@@ -118,6 +223,31 @@ export class Authenticator {
   /** Drops the remembered principal (its credential row changed): the next request reads the row. */
   forget(username: string): void {
     this.principals.delete(username);
+  }
+
+  private knownRetryAfterSeconds(keys: { username: string; address: string }): number {
+    const now = this.clock();
+    return Math.max(
+      this.lockouts.retryAfterSeconds(keys.username, now),
+      this.lockouts.retryAfterSeconds(keys.address, now),
+    );
+  }
+
+  /** Remembers the lock-outs the failures amount to; the longer wait of the two keys, or 0. */
+  private learn(keys: AttemptKeys, failures: RecordedFailures): number {
+    const now = this.clock();
+    const address = retryAfterSeconds('address', failures.address, failures.now);
+    this.lockouts.learn(keys.address, address, now);
+    if (keys.username === null) return address;
+    const username = retryAfterSeconds('username', failures.username, failures.now);
+    this.lockouts.learn(keys.username, username, now);
+    return Math.max(username, address);
+  }
+
+  /** Records the failure; when it locks a key out, tells the other processes (best effort). */
+  private async recordFailure(keys: AttemptKeys): Promise<void> {
+    const failures = await this.credentials.recordFailure(keys);
+    if (this.learn(keys, failures) > 0) this.credentials.announceLockout().catch(this.onBackgroundError);
   }
 
   private async verifyCached(credential: StoredCredential, password: string, now: number): Promise<boolean> {

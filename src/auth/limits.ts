@@ -1,43 +1,55 @@
+import { createHash } from 'node:crypto';
+import type { ThrottleScope } from '../domain/login-throttle.js';
+
 /**
- * Failed-login counters for spec section 7. They are per process on purpose: they protect this
- * process from guessing without a round trip to the database.
+ * What this process knows of the failed-login lock-outs of spec section 7 (the counts themselves
+ * are in the database, shared by every process): the keys that reached their limit, learned from
+ * the failures this process recorded, from the database's answer when a credential row is read,
+ * and from the other processes' announcements. It lets a request that needs no database read (a
+ * remembered principal, a bearer token) be refused without one.
  */
 
 const MAX_KEYS = 50_000;
 
-/** Failed attempts within a sliding window; blocked once `limit` failures are in the window. */
-export class FailureThrottle {
-  private readonly failures = new Map<string, number[]>();
+/**
+ * The key a username or a source address is counted under, in memory and in the database: a
+ * digest, so a stored key is short whatever was sent, and an unknown username (perhaps a
+ * mistyped password) is not stored as such.
+ */
+export function throttleKey(scope: ThrottleScope, value: string): string {
+  return createHash('sha256').update(scope).update('\0').update(value).digest('base64');
+}
 
-  constructor(
-    private readonly limit: number,
-    private readonly windowMs: number,
-  ) {}
+export class KnownLockouts {
+  /** key → when its lock-out ends (ms, this process's clock). */
+  private readonly until = new Map<string, number>();
 
-  /** Seconds until the key may try again, or 0 when it is not blocked. */
+  /** Seconds until the key may try again, or 0 when no lock-out of it is known. */
   retryAfterSeconds(key: string, now: number): number {
-    const recent = this.recent(key, now);
-    if (recent.length < this.limit) return 0;
-    const oldestCounted = recent[recent.length - this.limit] as number;
-    return Math.max(1, Math.ceil((oldestCounted + this.windowMs - now) / 1000));
+    const end = this.until.get(key);
+    if (end === undefined) return 0;
+    if (end <= now) {
+      this.until.delete(key);
+      return 0;
+    }
+    return Math.ceil((end - now) / 1000);
   }
 
-  recordFailure(key: string, now: number): void {
-    const recent = this.recent(key, now);
-    recent.push(now);
-    // Only the last `limit` failures decide when the block ends.
-    if (recent.length > this.limit) recent.splice(0, recent.length - this.limit);
-    this.failures.set(key, recent);
-    if (this.failures.size > MAX_KEYS) this.sweep(now);
-  }
-
-  private recent(key: string, now: number): number[] {
-    return (this.failures.get(key) ?? []).filter((at) => at > now - this.windowMs);
+  /** The key is locked out for that many seconds from now (0: not at all); a known later end stays. */
+  learn(key: string, retryAfterSeconds: number, now: number): void {
+    if (retryAfterSeconds <= 0) return;
+    const end = now + retryAfterSeconds * 1000;
+    if ((this.until.get(key) ?? 0) >= end) return;
+    if (this.until.size >= MAX_KEYS) this.sweep(now);
+    this.until.set(key, end);
   }
 
   private sweep(now: number): void {
-    for (const [key, times] of this.failures) {
-      if (!times.some((at) => at > now - this.windowMs)) this.failures.delete(key);
+    for (const [key, end] of this.until) if (end <= now) this.until.delete(key);
+    // Still full (a flood of lock-outs): forget the oldest half; the database still has them all.
+    for (const key of this.until.keys()) {
+      if (this.until.size < MAX_KEYS / 2) break;
+      this.until.delete(key);
     }
   }
 }

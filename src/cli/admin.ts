@@ -9,6 +9,7 @@ import {
   addResidentialUnit,
 } from '../db/repositories/admin.js';
 import { closeBillingUnit, listBillingUnits } from '../db/repositories/billing-units.js';
+import { defaultContracts } from '../domain/profiles.js';
 import {
   BILLING_UNIT,
   CLIENT_ID,
@@ -87,9 +88,7 @@ export function addBillingUnitCommands(billingUnit: Command): void {
       const mscnumber = expect(number, BILLING_UNIT);
       const clientId = expect(options.client, CLIENT_ID);
       const contracts =
-        options.contracts === undefined
-          ? [...profileOf(loadConfig()).supportedRoles]
-          : parseContracts(options.contracts);
+        options.contracts === undefined ? defaultContracts(profileOf(loadConfig())) : parseContracts(options.contracts);
       const outcome = await withDatabase(({ db }) => addBillingUnit(db, { mscnumber, clientId, contracts }));
       report(outcome, `billing unit ${mscnumber} (client ${clientId}, contracts ${contracts.join(',') || 'none'})`);
     });

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Kysely } from 'kysely';
 import { generatePassword, hashPassword } from '../auth/password.js';
-import type { Config } from '../config.js';
+import { type Config, profileOf } from '../config.js';
 import { addBillingUnit, addClient, addCredential, addResidentialUnit } from '../db/repositories/admin.js';
 import { insertDelivery } from '../db/repositories/deliveries.js';
 import type { Database } from '../db/schema.js';
 import { deliveryBodySchema } from '../domain/delivery-schema.js';
+import { defaultContracts } from '../domain/profiles.js';
 import { projectFile } from '../project-files.js';
 
 export const DEMO = { client: 'demo', username: 'demo', billingUnit: '654321', residentialUnit: '0001' } as const;
@@ -38,7 +39,9 @@ export async function createDemoDataIfEmpty(db: Kysely<Database>, config: Config
       passwordHash,
       readOnly: false,
     });
-    await addBillingUnit(trx, { mscnumber: DEMO.billingUnit, clientId: DEMO.client, contracts: ['S-COR'] });
+    // spec 8.1: a contract for every role type of the profile, as `osr billingunit add` gives it
+    const contracts = defaultContracts(profileOf(config));
+    await addBillingUnit(trx, { mscnumber: DEMO.billingUnit, clientId: DEMO.client, contracts });
     await addResidentialUnit(trx, { billingUnit: DEMO.billingUnit, mscnumber: DEMO.residentialUnit });
     await insertDelivery(trx, {
       id: randomUUID(),

@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { type Command, Option } from '@commander-js/extra-typings';
 import { z } from 'zod';
+import { loadConfig, profileOf } from '../config.js';
 import { ConflictError } from '../db/repositories/admin.js';
 import { type ImportData, type ImportReport, importMasterData } from '../db/repositories/bulk-import.js';
 import { calendarDate } from '../domain/delivery-schema.js';
+import { defaultContracts } from '../domain/profiles.js';
 import { isKnownRoleType, KNOWN_ROLE_TYPES } from '../domain/role-types.js';
 import { BILLING_UNIT, CLIENT_ID, type Format, KNOWN_ROLE_TYPES_TEXT, RESIDENTIAL_UNIT, UsageError } from './args.js';
 import { withDatabase } from './runtime.js';
@@ -15,9 +17,10 @@ import { withDatabase } from './runtime.js';
  */
 
 const formatted = (format: Format) => z.string().regex(format.pattern, `invalid ${format.what} (${format.rule})`);
+// missing: the profile's default contracts (spec 8.1), given to the parser by the command
 const contractsSchema = z
   .array(z.enum(KNOWN_ROLE_TYPES, { error: `unknown contract role type (known: ${KNOWN_ROLE_TYPES_TEXT})` }))
-  .default(['S-COR']);
+  .optional();
 const jsonSchema = z.object({
   clients: z.array(
     z.object({
@@ -85,7 +88,8 @@ class Collector {
   }
 }
 
-export function parseJsonImport(text: string): ImportData {
+/** `defaults`: the contracts of a billing unit without `contracts` (`defaultContracts` of the profile). */
+export function parseJsonImport(text: string, defaults: readonly string[]): ImportData {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -101,7 +105,7 @@ export function parseJsonImport(text: string): ImportData {
   for (const client of parsed.data.clients) {
     collect.client(client.id, client.name, `client ${client.id}`);
     for (const unit of client.billingUnits) {
-      const contracts = [...new Set(unit.contracts)].sort();
+      const contracts = [...new Set(unit.contracts ?? defaults)].sort();
       const closedUntil = unit.closedUntil === '' || unit.closedUntil == null ? undefined : unit.closedUntil;
       collect.billingUnit(unit.mscnumber, client.id, contracts, closedUntil, `billing unit ${unit.mscnumber}`);
       for (const ru of unit.residentialUnits) collect.residentialUnit(unit.mscnumber, ru);
@@ -134,7 +138,8 @@ export function parseCsvLine(line: string): string[] {
   return fields;
 }
 
-export function parseCsvImport(text: string): ImportData {
+/** `defaults`: the contracts of a row with an empty `contracts` cell. */
+export function parseCsvImport(text: string, defaults: readonly string[]): ImportData {
   const lines = text.split(/\r?\n/);
   const header = parseCsvLine(lines[0]?.replace(/^\uFEFF/, '') ?? '').join(',');
   const columns = [CSV_HEADER, CSV_HEADER_WITH_CLOSED_UNTIL].find((known) => known.join(',') === header);
@@ -175,7 +180,7 @@ export function parseCsvImport(text: string): ImportData {
     }
     const contracts =
       contractsCell === ''
-        ? ['S-COR']
+        ? [...defaults].sort()
         : contractsCell === 'none'
           ? []
           : [...new Set(contractsCell.split(/[;|]/).map((c) => c.trim()))].sort();
@@ -225,7 +230,9 @@ async function importCommand(file: string, values: { format?: 'json' | 'csv' }) 
   } catch (error) {
     throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
   }
-  const data = format === 'json' ? parseJsonImport(text) : parseCsvImport(text);
+  // spec 8.1: billing units created without contracts get every role type of the profile
+  const defaults = defaultContracts(profileOf(loadConfig()));
+  const data = format === 'json' ? parseJsonImport(text, defaults) : parseCsvImport(text, defaults);
   const progress = process.stderr.isTTY
     ? (done: number, total: number) => process.stderr.write(`\rresidential units ${done}/${total}`)
     : undefined;
@@ -246,7 +253,7 @@ export function addImportCommand(program: Command): void {
   program
     .command('import')
     .description(
-      'bulk upsert of master data (clients, billing units, residential units) in one transaction: creates what is missing, leaves identical rows alone; any conflict aborts the whole import (formats in the README)',
+      'bulk upsert of master data (clients, billing units, residential units) in one transaction: creates what is missing, leaves identical rows alone; any conflict aborts the whole import; a billing unit without contracts gets every role type the profile (OSR_PROFILE) processes (formats in the README)',
     )
     .argument('<file>', 'a .json or .csv file')
     .addOption(

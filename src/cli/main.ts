@@ -13,8 +13,11 @@ import { UsageError } from './args.js';
 import { addCredentialLifecycleCommands } from './credentials.js';
 import { addImportCommand } from './import.js';
 import { addMigrateCommand } from './migrate.js';
+import { addOidcCommands } from './oidc.js';
+import { addOperatorCommands } from './operators.js';
 import { addServeCommands } from './serve.js';
 import { addSupportCommands } from './support.js';
+import { addUviRecipientsCommand } from './uvi-recipients.js';
 
 /**
  * The `osr` command line (commander). Its interface is the README's "Operator commands" table:
@@ -41,10 +44,15 @@ export function buildProgram(): Command {
   const credential = group(program, 'credential', "credentials: the usernames and passwords of a client's systems");
   addCredentialAddCommand(credential);
   addCredentialLifecycleCommands(credential);
+  addOidcCommands(group(program, 'oidc', 'bearer tokens (OpenID Connect): which token client acts for which client'));
   addBillingUnitCommands(group(program, 'billingunit', 'billing units of a client, with their contracts'));
   addResidentialUnitCommands(group(program, 'residentialunit', 'residential units of a billing unit'));
+  addOperatorCommands(
+    group(program, 'operator', "operator accounts: the metering company's staff and systems, for /msc/v1 and /console"),
+  );
   addImportCommand(program);
   addSupportCommands(program);
+  addUviRecipientsCommand(program);
   configureAll(program);
   return program;
 }

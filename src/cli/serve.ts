@@ -38,8 +38,11 @@ async function serve(withWorker: boolean): Promise<void> {
     profile: profileOf(config),
     requestsPerMinute: config.rateLimitPerMinute,
     trustProxy: config.trustProxy,
+    maxWaiters: config.maxWaiters,
+    idempotencyRetentionHours: config.idempotencyRetentionHours,
     metrics,
     ...(worker ? { worker } : {}),
+    ...(config.oidc ? { oidc: config.oidc } : {}),
   });
   const shutdown = async () => {
     await app.close();

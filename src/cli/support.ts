@@ -1,5 +1,7 @@
 import type { Command } from '@commander-js/extra-typings';
-import { purgeDeliveries, recentDeliveries, unitHistory } from '../db/repositories/operator.js';
+import { deleteExpiredIdempotencyKeys } from '../db/repositories/idempotency-keys.js';
+import { deleteExpiredLoginFailures } from '../db/repositories/login-failures.js';
+import { purgeDeliveries, purgePartnerData, recentDeliveries, unitHistory } from '../db/repositories/operator.js';
 import type { PartnerMessage, PlainMessage, RoleMessage } from '../domain/response-schema.js';
 import { BILLING_UNIT, expect, parsePositiveWholeNumber, RESIDENTIAL_UNIT, UsageError } from './args.js';
 import { withDatabase } from './runtime.js';
@@ -107,8 +109,22 @@ async function purge(olderThan: string) {
   if (!/^\d+$/.test(olderThan) || days > 36_500) {
     throw new UsageError(`invalid --older-than "${olderThan}" (${RETENTION_DAYS_RULE})`);
   }
-  const purged = await withDatabase(({ db }) => purgeDeliveries(db, days));
+  const { purged, partnerData, expiredKeys, expiredLoginFailures } = await withDatabase(async ({ db }) => ({
+    purged: await purgeDeliveries(db, days),
+    // Spec 10.4: names, e-mail, phone and tax number out of old history and change-feed entries.
+    partnerData: await purgePartnerData(db, days),
+    // Past their retention (OSR_IDEMPOTENCY_RETENTION_HOURS) the keys already count as absent (spec 9.2).
+    expiredKeys: await deleteExpiredIdempotencyKeys(db),
+    // Failed logins past their window (spec 7); later failures delete them as well, a few at a time.
+    expiredLoginFailures: await deleteExpiredLoginFailures(db),
+  }));
   process.stdout.write(`purged personal data from ${purged} processed deliveries older than ${days} days\n`);
+  process.stdout.write(
+    `purged partner data from ${partnerData.history} change-history entries and ${partnerData.feed} change-feed ` +
+      `entries applied more than ${days} days ago (current roles and partners kept)\n`,
+  );
+  process.stdout.write(`deleted ${expiredKeys} expired idempotency keys\n`);
+  process.stdout.write(`deleted ${expiredLoginFailures} expired failed-login counts\n`);
 }
 
 export function addSupportCommands(program: Command): void {
@@ -134,7 +150,9 @@ export function addSupportCommands(program: Command): void {
 
   program
     .command('purge')
-    .description('retention: removes personal fields from processed deliveries older than that')
+    .description(
+      'retention: removes personal fields from processed deliveries, change history and change-feed entries older than that, and deletes expired idempotency keys',
+    )
     .requiredOption('--older-than <days>', RETENTION_DAYS_RULE)
     .action((options) => purge(options.olderThan));
 }

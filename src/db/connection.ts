@@ -9,13 +9,19 @@ import type { Database } from './schema.js';
 pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
 
 export type Unlisten = () => Promise<void>;
+/** A notification's payload, or `undefined`: (re)connected, earlier notifications may be lost. */
+export type OnNotify = (payload: string | undefined) => void;
 
 /** The database and everything that holds a connection to it, created and closed in one place. */
 export interface DatabaseHandle {
   db: Kysely<Database>;
   kind: 'postgres' | 'pglite';
-  /** Subscribe to NOTIFY on a channel; best effort (a polling fallback covers lost ones). */
-  listen(channel: string, onNotify: () => void): Promise<Unlisten>;
+  /**
+   * Subscribe to NOTIFY on a channel; best effort (its users cover lost notifications). `onNotify`
+   * gets each notification's payload (`''` when none), and `undefined` once the subscription is
+   * (re)established: notifications sent before, or while disconnected, were not received.
+   */
+  listen(channel: string, onNotify: OnNotify): Promise<Unlisten>;
   /**
    * The embedded database opened by this process only: serves its session to operator commands
    * on a Unix socket at `path` (see embedded-session.ts) until `close()`.
@@ -96,7 +102,7 @@ class Listener {
   constructor(
     private readonly connectionString: string,
     private readonly channel: string,
-    private readonly onNotify: () => void,
+    private readonly onNotify: OnNotify,
   ) {}
 
   start(): void {
@@ -111,12 +117,12 @@ class Listener {
     };
     client.on('error', reconnect);
     client.on('end', reconnect);
-    client.on('notification', () => this.onNotify());
+    client.on('notification', (message) => this.onNotify(message.payload ?? ''));
     client
       .connect()
       .then(() => client.query(`LISTEN ${pg.escapeIdentifier(this.channel)}`))
-      // Notifications sent while disconnected are lost: wake the consumer once to catch up.
-      .then(() => this.onNotify())
+      // Notifications sent while disconnected are lost: tell the consumer, so that it catches up.
+      .then(() => this.onNotify(undefined))
       .catch(reconnect);
   }
 
@@ -146,7 +152,8 @@ async function openEmbedded(dataDir: string): Promise<DatabaseHandle> {
     db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
     kind: 'pglite',
     async listen(channel, onNotify) {
-      const unlisten = await gate.run(() => pglite.listen(channel, onNotify));
+      // One session and no connection to lose: every notification arrives, so no catch-up call.
+      const unlisten = await gate.run(() => pglite.listen(channel, (payload) => onNotify(payload)));
       return () => gate.run(unlisten);
     },
     async serveOperatorSocket(path, options) {

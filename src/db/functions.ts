@@ -1,4 +1,5 @@
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import type { ChangeFeedEntry } from '../domain/change-feed.js';
 import type { DeliveryBody } from '../domain/delivery-schema.js';
 import type { PartnerMessage, PlainMessage, RoleMessage } from '../domain/response-schema.js';
 import type { TimelineRole } from '../domain/timeline.js';
@@ -34,6 +35,7 @@ export const pg = {
   /** Calendar dates stay 'YYYY-MM-DD' strings (src/db/connection.ts sets the parser). */
   date: type<string>('date'),
   textArray: type<string[]>('text[]'),
+  timestamptzArray: type<Date[]>('timestamp with time zone[]'),
   json: <T>() => type<T>('json', true),
   jsonb: <T>() => type<T>('jsonb', true),
   void: type<void>('void'),
@@ -80,6 +82,18 @@ export interface StoredOutcome {
   } | null;
 }
 
+/**
+ * One element of osr_store_outcomes' `p_changes`: a change-feed entry (spec 10.2) of a SUCCESS
+ * delivery with its delivery's id, client and unit (as the path named them); the store gives it
+ * its position and `appliedAt`.
+ */
+export interface StoredChange extends ChangeFeedEntry {
+  deliveryId: string;
+  client: string;
+  billingUnit: string;
+  residentialUnit: string;
+}
+
 const credential = {
   p_username: pg.text,
   p_hash: pg.text,
@@ -113,6 +127,29 @@ export const DATABASE_FUNCTIONS = {
     returns: pg.void,
   },
   osr_accept: { args: { ...credential, ...delivery }, returns: pg.boolean },
+  // 9.2: the key stored for the caller's client, and E1 with a key (migrations/0005_idempotency_keys.sql).
+  osr_idempotency_key: {
+    args: { ...credential, p_key: pg.text },
+    returns: {
+      table: {
+        credential_ok: pg.boolean,
+        fingerprint: pg.nullable(pg.text),
+        delivery_id: pg.nullable(pg.uuid),
+      },
+    },
+  },
+  osr_accept_with_key: {
+    args: { ...credential, ...delivery, p_key: pg.text, p_fingerprint: pg.text, p_retention_seconds: pg.integer },
+    returns: {
+      table: {
+        credential_ok: pg.boolean,
+        accepted: pg.boolean,
+        busy: pg.boolean,
+        stored_fingerprint: pg.nullable(pg.text),
+        stored_delivery_id: pg.nullable(pg.uuid),
+      },
+    },
+  },
   osr_delivery_result: {
     args: { ...credential, p_id: pg.uuid },
     returns: {
@@ -164,7 +201,30 @@ export const DATABASE_FUNCTIONS = {
       },
     },
   },
-  osr_store_outcomes: { args: { p_outcomes: pg.jsonb<StoredOutcome[]>() }, returns: pg.void },
+  // 10.2: the outcomes, then the change-feed entries in commit order (migrations/0009_change_feed.sql).
+  osr_store_outcomes: {
+    args: { p_outcomes: pg.jsonb<StoredOutcome[]>(), p_changes: pg.nullable(pg.json<StoredChange[]>()) },
+    returns: pg.void,
+  },
+  // Spec 7: one failed sign-in for a username's and an address's key (migrations/0007_login_failures.sql).
+  osr_record_login_failure: {
+    args: {
+      p_username_key: pg.nullable(pg.text),
+      p_address_key: pg.text,
+      p_username_keep: pg.integer,
+      p_address_keep: pg.integer,
+      p_window_seconds: pg.integer,
+    },
+    returns: {
+      table: {
+        username_failures: pg.nullable(pg.timestamptzArray),
+        address_failures: pg.timestamptzArray,
+        recorded_at: pg.timestamptz,
+      },
+    },
+  },
+  // 10.1: whether a remembered operator principal is still current (migrations/0008_operators.sql).
+  osr_operator_current: { args: { p_name: pg.text, p_hash: pg.text, p_read_only: pg.boolean }, returns: pg.boolean },
 } as const satisfies Record<string, FunctionDeclaration>;
 
 export type FunctionName = keyof typeof DATABASE_FUNCTIONS;

@@ -142,13 +142,19 @@ export function standardMessage(id: StandardMessageId): KeyedMessage {
   return { key, message };
 }
 
-/** HTTP-level errors (section 6; 408 and 431 are this server's, see the README). */
+/** HTTP-level errors (section 6, and 9.2's 409 and 422; 408 and 431 are this server's, see the README). */
 export const HTTP = {
   schema: { key: 'OSR-SCHEMA' },
   unauthorized: { key: 'OSR-401', message: 'Authorization failure.' },
   forbidden: { key: 'OSR-403', message: 'No permission to the requested data with the given credentials.' },
   deliveryNotFound: { key: 'OSR-404', message: 'Data delivery not found.' },
   notFound: { key: 'OSR-404', message: 'Not found.' },
+  // 9.2: E1 with an `Idempotency-Key`.
+  idempotencyKeyInProgress: {
+    key: 'OSR-409',
+    message: 'A request with this Idempotency-Key is still being processed.',
+  },
+  idempotencyKeyReused: { key: 'OSR-422', message: 'Idempotency-Key reused with a different request.' },
   payloadTooLarge: { key: 'OSR-413', message: 'Payload too large.' },
   unsupportedMediaType: { key: 'OSR-415', message: 'Unsupported media type, use application/json.' },
   tooManyRequests: { key: 'OSR-429', message: 'Too many requests.' },

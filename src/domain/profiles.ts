@@ -37,5 +37,11 @@ export function profileNamed(name: string, vendorKey: string = DEFAULT_VENDOR_KE
   return { name, vendorKey, supportedRoles: new Set(PROCESSED_ROLE_TYPES[name]) };
 }
 
+/**
+ * Spec 8.1: the contracts of a billing unit created without explicit ones (`osr billingunit add`
+ * without `--contracts`, `osr import` without `contracts`): every role type the profile processes.
+ */
+export const defaultContracts = (profile: ProcessingProfile): string[] => [...profile.supportedRoles];
+
 /** Section 5 exactly as written: S-COR only, vendor key OSR-KALO. */
 export const DEFAULT_PROFILE: ProcessingProfile = profileNamed('kalo');

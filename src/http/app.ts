@@ -2,14 +2,22 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { Authenticator } from '../auth/authenticator.js';
+import { BearerAuthenticator, type BearerOptions } from '../auth/bearer.js';
 import type { TrustProxy } from '../config.js';
 import type { DatabaseHandle } from '../db/connection.js';
-import { credentialIsCurrent, findCredential } from '../db/repositories/credentials.js';
+import { credentialStore } from '../db/repositories/credentials.js';
 import { createWorkerWaker } from '../db/repositories/deliveries.js';
+import { LOGIN_LOCKOUT_CHANNEL } from '../db/repositories/login-failures.js';
+import { findBearerPrincipal } from '../db/repositories/oidc-clients.js';
+import { operatorStore } from '../db/repositories/operators.js';
+import { DEFAULT_IDEMPOTENCY_RETENTION_HOURS } from '../domain/idempotency-key.js';
 import type { ProcessingProfile } from '../domain/process-delivery.js';
 import { Metrics } from '../metrics.js';
 import { registerAuth } from './auth.js';
+import { DEFAULT_MAX_WAITERS } from './delivery-waiters.js';
+import { startDeliveryWaiting } from './delivery-waiting.js';
 import { BODY_LIMIT_BYTES, MAX_HEADER_BYTES } from './limits.js';
+import { registerMscScope } from './msc-scope.js';
 import { documentRoutes, serveDocumentation } from './openapi.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, deadlineServerOptions, deadlines } from './plugins/deadlines.js';
 import { errorServerOptions, errors } from './plugins/errors.js';
@@ -47,13 +55,20 @@ export interface AppOptions {
    * throttle and the logs); default none.
    */
   trustProxy?: TrustProxy;
+  /** E3 requests that may wait at once (`Prefer: wait`, spec 9.1); default 1000, 0: none. */
+  maxWaiters?: number;
+  /** How long E1 keeps an `Idempotency-Key` after its first request (spec 9.2); default 24. */
+  idempotencyRetentionHours?: number;
+  /** Bearer tokens of this OpenID Connect issuer next to Basic auth (spec 9.3); default none. */
+  oidc?: BearerOptions;
 }
 
 /**
  * The app, composed of plugins with one job each (src/http/plugins/): the OpenAPI document's
  * collector (first, so it sees every route), validation, request ids, deadlines, operational
  * endpoints, the error envelope; then /docs and /openapi.json and, below `basePath`, overload
- * protection, authentication and the routes E1–E3.
+ * protection, authentication and the routes E1–E3; below `/msc/v1`, the metering company's side
+ * with its operator accounts (src/http/msc-scope.ts, spec section 10).
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { database, logger, basePath } = options;
@@ -75,7 +90,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const metrics = options.metrics ?? new Metrics(database.db);
   // Order matters: hooks and handlers of these plugins apply to what is registered after them.
-  await documentRoutes(app, { basePath, vendorKey: options.profile.vendorKey });
+  await documentRoutes(app, { basePath, profile: options.profile });
   await app.register(validation);
   await app.register(requestIds);
   await app.register(deadlines, { bodyDeadlineMs: requestTimeoutMs });
@@ -83,34 +98,99 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(errors);
   await serveDocumentation(app);
 
-  const authenticator = new Authenticator({
-    find: (username) => findCredential(database.db, username),
-    isCurrent: (principal) => credentialIsCurrent(database.db, principal),
+  const authenticator = new Authenticator(credentialStore(database.db), {
+    onBackgroundError: (error) => logger.warn({ err: error }, 'could not announce a login lock-out'),
   });
   authenticator.prepare();
+  // Spec 10.1: the operators of /msc/v1 have an authenticator of their own, over their own table;
+  // their usernames are counted apart from the clients' by the shared throttle.
+  const operatorAuthenticator = new Authenticator(operatorStore(database.db), {
+    onBackgroundError: (error) => logger.warn({ err: error }, 'could not announce a login lock-out'),
+    usernameKeyPrefix: 'operator:',
+  });
+  operatorAuthenticator.prepare();
+  await shareLoginLockouts(app, options, authenticator, operatorAuthenticator);
   const context: RouteContext = {
     db: database.db,
     basePath,
     profile: options.profile,
     metrics,
     wakeWorkers: workerWaker(app, options),
+    idempotencyRetentionHours: options.idempotencyRetentionHours ?? DEFAULT_IDEMPOTENCY_RETENTION_HOURS,
   };
+  const waiters = await startDeliveryWaiting(app, {
+    database,
+    logger,
+    metrics,
+    max: options.maxWaiters ?? DEFAULT_MAX_WAITERS,
+  });
   await app.register(
     async (api) => {
       if (options.pressure !== false) await api.register(overloadProtection, options.pressure ?? {});
-      await registerAuth(api, { authenticator, requestsPerMinute: options.requestsPerMinute, metrics });
+      await registerAuth(api, {
+        authenticator,
+        ...(options.oidc ? { bearer: bearerAuthenticator(options.oidc, options) } : {}),
+        requestsPerMinute: options.requestsPerMinute,
+        metrics,
+      });
       await api.register(submitDeliveryRoute(context));
       await api.register(currentRolesRoute(context));
-      await api.register(deliveryResultRoute(context));
+      await api.register(deliveryResultRoute(context, waiters));
     },
     { prefix: basePath },
   );
+  await registerMscScope(app, {
+    authenticator: operatorAuthenticator,
+    context: { ...context, database },
+    requestsPerMinute: options.requestsPerMinute,
+    metrics,
+    ...(options.pressure === undefined ? {} : { pressure: options.pressure }),
+  });
   return app;
+}
+
+/** Bearer tokens (spec 9.3): the mapping is read from the database, the issuer's failures logged. */
+function bearerAuthenticator(oidc: BearerOptions, { database, logger }: AppOptions): BearerAuthenticator {
+  return new BearerAuthenticator(
+    oidc,
+    { find: (clientValue) => findBearerPrincipal(database.db, clientValue) },
+    (error, url) => logger.warn({ err: error, url }, "could not read the OIDC issuer's signing keys"),
+  );
 }
 
 /** A hop count as Fastify's trust function (proxy-addr's: trust the `hops` nearest addresses). */
 function fastifyTrustProxy(trust: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
   return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
+}
+
+/**
+ * The login lock-outs of every API process (spec section 7): loaded at start, and again whenever
+ * another process announces one (or announcements may have been missed), so that a remembered
+ * principal or a bearer token is refused without a round trip (see Authenticator).
+ */
+async function shareLoginLockouts(
+  app: FastifyInstance,
+  { database, logger }: AppOptions,
+  ...authenticators: Authenticator[]
+) {
+  let closing = false;
+  const refresh = () => {
+    if (closing) return;
+    for (const authenticator of authenticators) {
+      authenticator.refreshLockouts().catch((error) => {
+        if (!closing) logger.warn({ err: error }, 'could not load the login lock-outs');
+      });
+    }
+  };
+  const unlisten = await database.listen(LOGIN_LOCKOUT_CHANNEL, refresh).catch((error) => {
+    logger.warn({ err: error }, 'cannot hear of login lock-outs in other processes');
+    return undefined;
+  });
+  refresh();
+  app.addHook('onClose', async () => {
+    closing = true;
+    await unlisten?.();
+  });
 }
 
 /** Wakes the in-process worker directly and the other processes' workers by NOTIFY. */

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { IDEMPOTENCY_KEY_PATH, parseIdempotencyKey } from '../domain/idempotency-key.js';
 import { HTTP, keyedMessage, standardMessage } from '../domain/messages.js';
 import { errorEnvelopeSchema } from '../domain/response-schema.js';
 import { projectFile } from '../project-files.js';
@@ -19,6 +20,12 @@ const envelope = (
 
 const ID = 'ccbe102e-169f-4160-bba1-197e53aa0b99';
 
+/** The text of a 400 for a malformed `Idempotency-Key`, as the server words it. */
+const keyFormatText = (): string => {
+  const parsed = parseIdempotencyKey(['']);
+  return parsed.kind === 'malformed' ? parsed.reason : '';
+};
+
 export const REQUEST_EXAMPLES = {
   useCase1: { summary: 'Use case 1: move-out (UPDATE) and move-in (INSERT)', value: example('use-case-1.json') },
   useCase2: {
@@ -27,6 +34,18 @@ export const REQUEST_EXAMPLES = {
   },
   useCase3: { summary: 'Use case 3: move-in withdrawn (DELETE of the active role)', value: example('use-case-3.json') },
   moveIn: { summary: 'Starting state of use case 1: open-ended move-in', value: example('use-case-0-move-in.json') },
+};
+
+/** Shown only by a server with the `arge` profile (spec section 8; the README's walk-through). */
+export const BILLING_RECIPIENT_REQUEST_EXAMPLES = {
+  billingRecipient: {
+    summary: 'arge profile: the tenant is billing recipient (S-BIR), open-ended',
+    value: example('arge-1-billing-recipient.json'),
+  },
+  moveOutVacancy: {
+    summary: 'arge profile: S-BIR ends 2022-05-31, the owner’s S-BVA (vacancy) starts 2022-06-01',
+    value: example('arge-2-move-out-vacancy.json'),
+  },
 };
 
 const errors = {
@@ -62,6 +81,9 @@ const errors = {
   tooManyRequests: envelope([{ ...HTTP.tooManyRequests }]),
   technicalError: envelope([{ ...HTTP.technicalError }]),
   unavailable: envelope([{ ...HTTP.unavailable }]),
+  idempotencyKeyInProgress: envelope([{ ...HTTP.idempotencyKeyInProgress }]),
+  idempotencyKey: envelope([{ key: HTTP.schema.key, message: keyFormatText(), path: IDEMPOTENCY_KEY_PATH }]),
+  idempotencyKeyReused: envelope([{ ...HTTP.idempotencyKeyReused }]),
 };
 
 const E3_FAIL = {
@@ -129,11 +151,14 @@ export const RESPONSE_EXAMPLES: Record<'post' | 'getRoles' | 'getDelivery', Reco
     400: {
       schema: { summary: 'Schema violation (OSR-SCHEMA, one message per violation)', value: errors.schema },
       sync: { summary: 'Synchronous checks OSR-1001…1004 (all reported)', value: errors.sync },
+      idempotencyKey: { summary: 'Idempotency-Key malformed or sent twice', value: errors.idempotencyKey },
     },
     401: one('Missing or wrong credentials', errors.unauthorized),
     403: one('Read-only credential', errors.forbidden),
+    409: one('Another request with this Idempotency-Key is being stored', errors.idempotencyKeyInProgress),
     413: one('Body over 1 048 576 bytes', errors.payloadTooLarge),
     415: one('Not application/json, or content-encoded (gzip, br, …)', errors.unsupportedMediaType),
+    422: one('Idempotency-Key used before with another path or body', errors.idempotencyKeyReused),
     429: one('Too many failed logins or requests (see Retry-After)', errors.tooManyRequests),
     500: one('Unexpected error (details only in the log)', errors.technicalError),
     503: one('Database unreachable or overload (see Retry-After)', errors.unavailable),

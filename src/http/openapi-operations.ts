@@ -1,6 +1,13 @@
 import { z } from 'zod';
+import type { ProcessingProfile } from '../domain/profiles.js';
 import { BODY_LIMIT_BYTES } from './limits.js';
-import { type MessageRow, messageRows, messageTable } from './openapi-messages.js';
+import {
+  type MessageRow,
+  messageRows,
+  messageTable,
+  processedTypesText,
+  takesBillingRecipients,
+} from './openapi-messages.js';
 
 /**
  * What the OpenAPI document says about each operation beyond its schemas: the route schemas of the
@@ -56,9 +63,14 @@ const section = (rows: MessageRow[], ...sections: string[]) => rows.filter((row)
 
 const OUTSIDE_AUTH = 'Outside authentication and the rate limits.';
 
-/** Every operation's description (Markdown), with the message tables of the profile's vendor key. */
-export function operationDescriptions(vendorKey: string): Record<OperationId, string> {
-  const rows = messageRows(vendorKey);
+/** Every operation's description (Markdown), for the profile (its role types and vendor key). */
+export function operationDescriptions(profile: ProcessingProfile): Record<OperationId, string> {
+  const { vendorKey } = profile;
+  const rows = messageRows(profile);
+  const types = processedTypesText(profile);
+  const billingRecipientsScope = takesBillingRecipients(profile)
+    ? `profile \`${profile.name}\``
+    : `only with \`OSR_PROFILE=arge\`; this server runs \`${profile.name}\` and never sends these`;
   const only = (...ids: string[]) => rows.filter((row) => ids.includes(row.id));
   return {
     submitDelivery: paragraphs(
@@ -70,6 +82,13 @@ export function operationDescriptions(vendorKey: string): Record<OperationId, st
         'deliveries of a residential unit strictly in the order they were accepted; E3 reports the outcome (see its ' +
         'table of asynchronous messages).',
       '`{bu}` and `{ru}` are not checked here: a malformed one is accepted, and the delivery ends `FAIL` with D1/D2.',
+      '**Retrying safely (section 9.2):** send an `Idempotency-Key` (1–255 characters `!`…`~`, optionally in double ' +
+        'quotes; once). A request accepted with it is stored with its key for 24 hours (configurable) per client. The ' +
+        'same request again (same path, same body bytes) gets the first answer, `202` with the same `dataDeliveryId` ' +
+        'and `Location` and `Idempotent-Replayed: true`, and stores nothing; another path or body under the key gets ' +
+        '`422` (`OSR-422`); while another request with the key is being stored, `409` (`OSR-409`): retry. Answers ' +
+        'other than `202` are not stored. Decided after authentication and the key’s format (`400`, `path` ' +
+        '`/headers/idempotency-key`), before the body.',
       `The body is JSON: \`Content-Type: application/json\` (a charset parameter is fine), UTF-8 (a leading ` +
         `byte-order mark is accepted), at most ${BODY_LIMIT_BYTES.toLocaleString('en')} bytes, and not content-encoded ` +
         '(`Content-Encoding` absent or `identity`; gzip, br or any other coding gets `415`).',
@@ -77,8 +96,9 @@ export function operationDescriptions(vendorKey: string): Record<OperationId, st
       messageTable(section(rows, '4')),
     ),
     getCurrentRoles: paragraphs(
-      'E2. The residential unit’s current S-COR roles (sorted by `from`; an open end is `9999-12-31`) and the partners ' +
-        'they reference, with the references of the last successful delivery and the `timestamp` of the answer. ' +
+      `E2. The residential unit’s current roles of the types this server processes (${types}; sorted by \`from\`, ` +
+        'then by role type; an open end is `9999-12-31`) and the partners they reference, with the references of ' +
+        'the last successful delivery and the `timestamp` of the answer. ' +
         'The change history is not shown.',
       'A malformed `{bu}` or `{ru}` is answered `400` with D1 and/or D2; an unknown unit and another client’s unit ' +
         'get the same `404`.',
@@ -89,23 +109,32 @@ export function operationDescriptions(vendorKey: string): Record<OperationId, st
         'changes applied) or `FAIL` (nothing applied), with its messages; an empty list is `null`. Any credential of ' +
         'the client that posted it may read it, under the `{bu}` it was posted to (compared as sent, so a delivery ' +
         'that failed D1 stays readable).',
+      '**Waiting instead of polling (section 9.1):** with `Prefer: wait=N` (N seconds, `^[1-9][0-9]*$`, more than 60 ' +
+        'counts as 60) a `PENDING` delivery’s answer is held until a worker has processed it or N seconds have ' +
+        'passed, then answered `200` as usual with the state at that moment and `Preference-Applied: wait=M`. A ' +
+        'processed delivery, a malformed preference, and a server that already holds its most waiting requests ' +
+        '(1,000 per process by default) answer at once, without `Preference-Applied`; `401` and `404` come before ' +
+        'any waiting. A held request counts once against the rate limit; on shutdown it is answered at once.',
       'Processing order (section 5): D1–D6 in order, the first failure ends processing; then D7, D8 and R1–R10 over ' +
         'all partners and roles, every failure reported, any but R1 ends processing; then the changes are applied in ' +
-        'array order (5.3), the first failure ends processing and nothing of the delivery is applied. Otherwise ' +
-        '`SUCCESS`, with any R1 messages as information.',
+        'array order (5.3), the first failure ends processing and nothing of the delivery is applied' +
+        (takesBillingRecipients(profile)
+          ? '; then, when a billing-recipient change was applied, the billing-recipient timeline is checked (8.4). '
+          : '. ') +
+        'Otherwise `SUCCESS`, with any R1 messages as information.',
       'A role message echoes the role (`role`, `from`, `to` with an open end as `9999-12-31`, `partner` with its ' +
         '`pmnumber` and `mscnumber: null`); a partner message echoes the partner’s `pmnumber`. ' +
         `\`${vendorKey}\` is this server’s vendor key.`,
       '**Delivery level (5.1)**',
       messageTable(section(rows, '5.1')),
-      '**Role level (5.2)**: `S-COR` is the supported role type; every other gets R1 and is skipped.',
+      `**Role level (5.2)**: this server processes ${types}; every other role type gets R1 and is skipped.`,
       messageTable(section(rows, '5.2')),
       '**Applying S-COR changes (5.3)**: the active role is the one with the latest `from`; a role is identified by ' +
         'type, `from` and partner `pmnumber`.',
       messageTable(section(rows, '5.3')),
-      '**Billing recipients `S-BIR`/`S-BVA` (section 8, only with `OSR_PROFILE=arge`)**: applied in array order ' +
-        'with the `S-COR` changes (8.3); after applying, their common timeline must have no overlap and no gap (8.4). ' +
-        'A billing unit closed until a day refuses billing-recipient changes on or before it.',
+      `**Billing recipients \`S-BIR\`/\`S-BVA\` (section 8, ${billingRecipientsScope})**: ` +
+        'applied in array order with the `S-COR` changes (8.3); after applying, their common timeline must have no ' +
+        'overlap and no gap (8.4). A billing unit closed until a day refuses billing-recipient changes on or before it.',
       messageTable(section(rows, '8.3')),
       messageTable(section(rows, '8.4')),
     ),
@@ -117,7 +146,8 @@ export function operationDescriptions(vendorKey: string): Record<OperationId, st
     ),
     getMetrics: paragraphs(
       'The Prometheus text exposition format: the `osr_…` metrics (accepted and processed deliveries, queue depth, ' +
-        'processing latency, HTTP request durations, refused logins and 429s) and the process metrics.',
+        'processing latency, HTTP request durations, refused logins and 429s, E3 requests waiting for their ' +
+        'delivery) and the process metrics.',
       OUTSIDE_AUTH,
     ),
   };

@@ -29,15 +29,36 @@ export const HEADERS = {
     required: true,
     schema: { type: 'string' },
   },
+  'Idempotent-Replayed': {
+    description:
+      '`true` when this `202` repeats the answer to an earlier request with the same `Idempotency-Key` (nothing new ' +
+      'was stored); absent otherwise.',
+    schema: { type: 'string', enum: ['true'] },
+  },
+  'Preference-Applied': {
+    description:
+      '`wait=M` when the server held the answer for `Prefer: wait=N` (M = N, at most 60); absent when it answered ' +
+      'at once.',
+    schema: { type: 'string' },
+  },
   'Retry-After': {
     description: 'Seconds to wait before trying again.',
     required: true,
     schema: { type: 'integer', minimum: 0 },
   },
   'WWW-Authenticate': {
-    description: 'The authentication scheme: HTTP Basic.',
+    description:
+      'The authentication schemes: HTTP Basic; with bearer tokens configured (OSR_OIDC_ISSUER), a second ' +
+      '`WWW-Authenticate` field offers Bearer (RFC 6750), with `error="invalid_token"` when a token was sent and refused.',
     required: true,
-    schema: { type: 'string', enum: ['Basic realm="on-site-roles"'] },
+    schema: {
+      type: 'string',
+      enum: [
+        'Basic realm="on-site-roles"',
+        'Bearer realm="on-site-roles"',
+        'Bearer realm="on-site-roles", error="invalid_token"',
+      ],
+    },
   },
   'Accept-Encoding': {
     description: 'Sent when a `Content-Encoding` was the reason: only `identity` is accepted.',
@@ -72,7 +93,8 @@ const KIB = 1024;
 const COMMON_RESPONSES: Record<number, ResponseDoc> = {
   401: {
     description:
-      'Missing or wrong Basic credentials (`OSR-401`); an unknown user and a wrong password get identical answers.',
+      'Missing or wrong Basic credentials, or a refused bearer token (`OSR-401`); an unknown user and a wrong ' +
+      'password get identical answers.',
     headers: ['WWW-Authenticate'],
   },
   403: { description: 'A read-only credential may not submit deliveries (`OSR-403`); nothing is stored.' },
@@ -99,7 +121,9 @@ const COMMON_RESPONSES: Record<number, ResponseDoc> = {
   },
   500: { description: 'An unexpected error (`OSR-500`); the details go to the server log only.' },
   503: {
-    description: 'The database is unreachable, restarting or overloaded, or the server is overloaded (`OSR-503`).',
+    description:
+      'The database is unreachable, restarting or overloaded, or the server is overloaded; or a bearer token’s ' +
+      'signing key is not cached and the issuer cannot be reached (`OSR-503`).',
     headers: ['Retry-After'],
   },
 };
@@ -108,20 +132,36 @@ const COMMON_RESPONSES: Record<number, ResponseDoc> = {
 const OPERATION_RESPONSES: Record<OperationId, Record<number, ResponseDoc>> = {
   submitDelivery: {
     202: {
-      description: 'Accepted: the delivery is stored `PENDING`; `Location` is its E3 URL.',
-      headers: ['Location', ...RATE_LIMIT_HEADERS],
+      description:
+        'Accepted: the delivery is stored `PENDING`; `Location` is its E3 URL. With `Idempotent-Replayed: true`: ' +
+        'the same request was accepted before under this `Idempotency-Key`, this is its answer again.',
+      headers: ['Location', 'Idempotent-Replayed', ...RATE_LIMIT_HEADERS],
     },
     400: {
       description:
         'Refused at once, nothing stored: the body breaks the schema (`OSR-SCHEMA`, one message per violation, ' +
         '`path` its JSON pointer) or the synchronous checks `OSR-1001`…`OSR-1004` (every failure reported); or ' +
-        'the URL is not text (`OSR-SCHEMA`).',
+        'the URL is not text (`OSR-SCHEMA`), or the `Idempotency-Key` is malformed or sent twice (`OSR-SCHEMA`, ' +
+        '`path` `/headers/idempotency-key`).',
+      headers: RATE_LIMIT_HEADERS,
+    },
+    409: {
+      description:
+        'Another request with this `Idempotency-Key` is being stored at this moment (`OSR-409`); nothing is stored. ' +
+        'Retry with the same key.',
+      headers: RATE_LIMIT_HEADERS,
+    },
+    422: {
+      description:
+        'The `Idempotency-Key` was used within its retention for a request with another path or body (`OSR-422`); ' +
+        'nothing is stored.',
       headers: RATE_LIMIT_HEADERS,
     },
   },
   getCurrentRoles: {
     200: {
-      description: 'The unit’s current S-COR roles and the partners they reference.',
+      description:
+        'The unit’s current roles (of the role types this server processes) and the partners they reference.',
       headers: RATE_LIMIT_HEADERS,
     },
     400: { description: '`{bu}` or `{ru}` is malformed: D1 and/or D2 in `messages`.', headers: RATE_LIMIT_HEADERS },
@@ -134,8 +174,10 @@ const OPERATION_RESPONSES: Record<OperationId, Record<number, ResponseDoc>> = {
   },
   getDeliveryResult: {
     200: {
-      description: 'The delivery’s status (`PENDING`, `SUCCESS`, `FAIL`) and messages.',
-      headers: RATE_LIMIT_HEADERS,
+      description:
+        'The delivery’s status (`PENDING`, `SUCCESS`, `FAIL`) and messages. With `Preference-Applied`: the answer ' +
+        'was held for `Prefer: wait` and shows the state at its end (still `PENDING` after the time-out).',
+      headers: ['Preference-Applied', ...RATE_LIMIT_HEADERS],
     },
     404: {
       description:

@@ -3,16 +3,32 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { ProcessingProfile } from '../domain/profiles.js';
 import {
   errorEnvelopeSchema,
   partnerMessageSchema,
   plainMessageSchema,
   roleMessageSchema,
 } from '../domain/response-schema.js';
-import { REQUEST_EXAMPLES, RESPONSE_EXAMPLES } from './openapi-examples.js';
-import { httpErrorRows, httpErrorTable, messageRows } from './openapi-messages.js';
+import { BILLING_RECIPIENT_REQUEST_EXAMPLES, REQUEST_EXAMPLES, RESPONSE_EXAMPLES } from './openapi-examples.js';
+import {
+  httpErrorRows,
+  httpErrorTable,
+  messageRows,
+  processedTypesText,
+  takesBillingRecipients,
+} from './openapi-messages.js';
+import {
+  completeMscOperation,
+  isMscOperation,
+  MSC_PARAGRAPH,
+  MSC_SECURITY_SCHEME,
+  MSC_SECURITY_SCHEME_NAME,
+  MSC_TAG,
+} from './openapi-msc.js';
 import { OPERATIONAL_RESPONSES, type OperationId, operationDescriptions } from './openapi-operations.js';
 import { isOperationId, PATH_PARAMETERS, responseDoc } from './openapi-responses.js';
+import { MAX_WAIT_SECONDS } from './prefer-wait.js';
 
 type Parameter = { in: string; name: string; description?: string; required?: boolean; schema?: object };
 type Response = { description?: string; headers?: object; content?: Record<string, { examples?: unknown }> };
@@ -43,6 +59,30 @@ const REQUEST_ID_PARAMETER: Parameter = {
     'Your own id for this request (1–128 characters of `A–Z a–z 0–9 . _ : -`): echoed in the answer and carried ' +
     'by the server’s log lines; otherwise the server makes one.',
   schema: { type: 'string' },
+};
+
+/** E1's optional key for retrying safely (spec 9.2). */
+const IDEMPOTENCY_KEY_PARAMETER: Parameter = {
+  in: 'header',
+  name: 'Idempotency-Key',
+  required: false,
+  description:
+    'Your key for retrying this POST safely (spec 9.2): 1–255 characters `!`…`~`, optionally in double quotes, ' +
+    'sent once; unique per request you mean, e.g. a UUID. Kept 24 hours (configurable) after the first request, ' +
+    'per client. Malformed or sent twice: `400` with `path` `/headers/idempotency-key`.',
+  schema: { type: 'string', minLength: 1, maxLength: 257 },
+};
+
+/** E3's optional wait for the result instead of polling (spec 9.1). */
+const PREFER_WAIT_PARAMETER: Parameter = {
+  in: 'header',
+  name: 'Prefer',
+  required: false,
+  description:
+    `\`wait=N\` (RFC 7240): while the delivery is \`PENDING\`, hold the answer until it is processed or N seconds ` +
+    `have passed (N: \`^[1-9][0-9]*$\`, more than ${MAX_WAIT_SECONDS} counts as ${MAX_WAIT_SECONDS}). Any other ` +
+    'value of `wait`, and every other preference, is ignored: answered at once.',
+  schema: { type: 'string', example: 'wait=30' },
 };
 
 /**
@@ -80,11 +120,16 @@ const documentRoute: typeof jsonSchemaTransform = (input) => {
  * examples, each answer's description and headers, the path parameters' formats, and the message
  * catalogue as data. A route answer without a description fails the generation (and so the tests).
  */
-function completeDocument(document: OpenApiDocument, vendorKey: string): OpenApiDocument {
-  const descriptions = operationDescriptions(vendorKey);
+function completeDocument(document: OpenApiDocument, profile: ProcessingProfile): OpenApiDocument {
+  const descriptions = operationDescriptions(profile);
   for (const [path, item] of Object.entries(document.paths ?? {})) {
     for (const operation of Object.values(item)) {
       const id = operation.operationId;
+      // The metering company's part (/msc/v1, src/http/openapi-msc.ts) is documented on its own.
+      if (isMscOperation(id)) {
+        completeMscOperation(path, id, operation, REQUEST_ID_PARAMETER);
+        continue;
+      }
       if (!isOperationId(id)) throw new Error(`${path}: operation ${id} has no documentation`);
       operation.description = descriptions[id];
       for (const parameter of operation.parameters ?? []) {
@@ -94,16 +139,18 @@ function completeDocument(document: OpenApiDocument, vendorKey: string): OpenApi
         parameter.schema = { ...parameter.schema, ...documented.schema };
       }
       operation.parameters = [...(operation.parameters ?? []), REQUEST_ID_PARAMETER];
+      if (id === 'submitDelivery') operation.parameters.push(IDEMPOTENCY_KEY_PARAMETER);
+      if (id === 'getDeliveryResult') operation.parameters.push(PREFER_WAIT_PARAMETER);
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
         const documented = responseDoc(id, Number(status));
         if (!documented) throw new Error(`${path}: answer ${status} of ${id} has no description`);
         response.description = documented.description;
         response.headers = documented.headers;
       }
-      addExamples(operation, OPERATION_EXAMPLES[id]);
+      addExamples(operation, OPERATION_EXAMPLES[id], profile);
     }
   }
-  document['x-osr-messages'] = Object.fromEntries(messageRows(vendorKey).map(({ id, ...row }) => [id, row]));
+  document['x-osr-messages'] = Object.fromEntries(messageRows(profile).map(({ id, ...row }) => [id, row]));
   document['x-osr-http-errors'] = httpErrorRows();
   return document;
 }
@@ -127,25 +174,56 @@ function withoutUnusedSchemas(document: OpenApiDocument): OpenApiDocument {
   return document;
 }
 
-function addExamples(operation: Operation, key: keyof typeof RESPONSE_EXAMPLES | undefined): void {
+function addExamples(
+  operation: Operation,
+  key: keyof typeof RESPONSE_EXAMPLES | undefined,
+  profile: ProcessingProfile,
+): void {
   if (!key) return;
   const json = operation.requestBody?.content?.['application/json'];
-  if (json) json.examples = REQUEST_EXAMPLES;
+  if (json)
+    json.examples = takesBillingRecipients(profile)
+      ? { ...REQUEST_EXAMPLES, ...BILLING_RECIPIENT_REQUEST_EXAMPLES }
+      : REQUEST_EXAMPLES;
   for (const [status, examples] of Object.entries(RESPONSE_EXAMPLES[key])) {
     const content = operation.responses?.[status]?.content?.['application/json'];
     if (content) content.examples = examples;
   }
 }
 
-const apiDescription = (basePath: string): string =>
+/** What the deployment's profile (spec 8.1) processes: the document describes the server that serves it. */
+const profileParagraph = (profile: ProcessingProfile): string =>
+  takesBillingRecipients(profile)
+    ? `**Profile \`${profile.name}\`.** This server processes ${processedTypesText(profile)} roles (spec sections ` +
+      '1–8): besides the residents (`S-COR`), the billing recipients `S-BIR` (who gets the unit’s individual bill, ' +
+      'normally the tenant) and `S-BVA` (who gets it while the unit stands empty, normally the owner). Together they ' +
+      'must cover time without overlap (`OSR-2003`) and without gap (`OSR-2004`); changes on or before the billing ' +
+      'unit’s closed-until date are refused (`OSR-2005`). Every other role type gets R1 and is skipped.'
+    : `**Profile \`${profile.name}\`.** This server processes ${processedTypesText(profile)} roles only (spec ` +
+      'sections 1–7); every other role type, also the billing recipients `S-BIR` and `S-BVA`, gets R1 and is ' +
+      'skipped. Servers run with `OSR_PROFILE=arge` also take the billing recipients (section 8).';
+
+const apiDescription = (basePath: string, profile: ProcessingProfile): string =>
   [
-    'Resident changes (S-COR roles) from property-management ERP systems to the metering service company: ' +
+    (takesBillingRecipients(profile)
+      ? 'Resident changes (S-COR roles) and billing recipients (S-BIR and S-BVA roles) '
+      : 'Resident changes (S-COR roles) ') +
+      'from property-management ERP systems to the metering service company: ' +
       `submit a data delivery (E1), poll its result (E3), read a residential unit’s current roles (E2), below \`${basePath}\`.`,
+    profileParagraph(profile),
     '**Authentication: HTTP Basic** (`Authorization: Basic <base64 of username:password>`) on E1–E3. A missing or ' +
       'wrong credential gets `401` with `WWW-Authenticate: Basic realm="on-site-roles"`. A credential belongs to one ' +
       'client and sees only that client’s billing units and deliveries (another client’s are indistinguishable from ' +
       'unknown ones); a read-only credential cannot submit (`403`). `/health`, `/ready`, `/metrics`, `/docs` and ' +
       '`/openapi.json` need no credential.',
+    '**Bearer tokens (OpenID Connect)**, when the server is configured with an issuer (`OSR_OIDC_ISSUER`, ' +
+      '`OSR_OIDC_AUDIENCE`): `Authorization: Bearer <JWT>` instead of Basic. The token must be signed by the issuer ' +
+      'with RS256, PS256 or ES256 and carry `exp`, `iss` (the issuer) and `aud` (containing the audience); 60 s of ' +
+      'clock skew are tolerated. Its `azp` claim (else `client_id`) names the token client, which the operator maps ' +
+      'to a client (`osr oidc add`), read-only or not. A refused token gets `401` with a second challenge, ' +
+      '`WWW-Authenticate: Bearer realm="on-site-roles", error="invalid_token"`; when the token’s key is not cached ' +
+      'and the issuer cannot be reached, `503`.',
+    MSC_PARAGRAPH,
     '**Request ids.** Every response carries `X-Request-Id`: yours when you send a sane one, else a new one; quote ' +
       'it when asking about a request.',
     '**Errors.** Every 4xx/5xx answer (except `/ready`’s `503`) is the error envelope ' +
@@ -163,7 +241,7 @@ const apiDescription = (basePath: string): string =>
  */
 export async function documentRoutes(
   app: FastifyInstance,
-  { basePath, vendorKey }: { basePath: string; vendorKey: string },
+  { basePath, profile }: { basePath: string; profile: ProcessingProfile },
 ): Promise<void> {
   await app.register(swagger, {
     openapi: {
@@ -171,22 +249,33 @@ export async function documentRoutes(
       info: {
         title: 'on-site-roles (ARGE/bved) v1 — MSC side',
         version: '1.0.0',
-        description: apiDescription(basePath),
+        description: apiDescription(basePath, profile),
       },
       components: {
         securitySchemes: {
           basicAuth: { type: 'http', scheme: 'basic', description: 'HTTP Basic, realm `on-site-roles`.' },
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description:
+              'A JWT of the configured OpenID Connect issuer (RS256, PS256 or ES256; `exp`, `iss`, `aud` required), ' +
+              'realm `on-site-roles`; only when the server is configured with `OSR_OIDC_ISSUER`. The token’s `azp` ' +
+              '(else `client_id`) must be mapped to a client (`osr oidc add`).',
+          },
+          [MSC_SECURITY_SCHEME_NAME]: MSC_SECURITY_SCHEME,
         },
       },
-      security: [{ basicAuth: [] }],
+      security: [{ basicAuth: [] }, { bearerAuth: [] }],
       tags: [
         { name: 'on-site-roles', description: `E1–E3, below ${basePath}` },
         { name: 'operations', description: 'For load balancers and operators; outside authentication and rate limits' },
+        MSC_TAG,
       ],
     },
     transform: documentRoute,
     transformObject: (document) =>
-      withoutUnusedSchemas(completeDocument(addNamedSchemas(document) as OpenApiDocument, vendorKey)),
+      withoutUnusedSchemas(completeDocument(addNamedSchemas(document) as OpenApiDocument, profile)),
   });
 }
 

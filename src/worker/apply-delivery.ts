@@ -1,8 +1,9 @@
 import type { Kysely, Transaction } from 'kysely';
 import { isTransient } from '../db/errors.js';
-import type { StoredOutcome } from '../db/functions.js';
+import type { StoredChange, StoredOutcome } from '../db/functions.js';
 import { attempt, type ClaimedDelivery, claimBatch, storeOutcomes } from '../db/repositories/queue.js';
 import type { Database } from '../db/schema.js';
+import { changeFeedEntries } from '../domain/change-feed.js';
 import {
   type AppliedChange,
   type DeliveryDecision,
@@ -32,6 +33,8 @@ export interface ProcessedBatch {
 interface Decided {
   delivery: ClaimedDelivery;
   decision: DeliveryDecision;
+  /** Its change-feed entries (spec 10.2): a SUCCESS's changes, else none. */
+  feed: StoredChange[];
   error?: unknown;
 }
 
@@ -55,6 +58,7 @@ export async function processNextBatch(
         await storeOutcomes(
           trx,
           decided.map((one) => outcomeOf(one, profile)),
+          decided.flatMap((one) => one.feed),
         );
       return decided.map(processedOf);
     });
@@ -65,6 +69,9 @@ export async function processNextBatch(
       const decided = (await claimBatch(trx, limit)).map((delivery) => decide(delivery, profile));
       const stored: Decided[] = [];
       for (const one of decided) stored.push(await storeAlone(trx, one, profile));
+      // The feed entries of those that stayed SUCCESS, as the last statement (it takes the feed's lock).
+      const feed = stored.flatMap((one) => one.feed);
+      if (feed.length > 0) await storeOutcomes(trx, [], feed);
       return stored.map(processedOf);
     });
     return { processed, batchError };
@@ -87,16 +94,29 @@ function decide(delivery: ClaimedDelivery, profile: ProcessingProfile): Decided 
       },
       profile,
     );
-    return { delivery, decision };
+    return { delivery, decision, feed: feedOf(delivery, decision) };
   } catch (error) {
     const unexpected = error instanceof UnexpectedApplyError;
     const roleIndex = unexpected ? error.roleIndex : firstSupportedRole(delivery, profile);
     return {
       delivery,
       decision: unexpectedFailure(delivery.body, roleIndex, profile),
+      feed: [],
       error: unexpected ? error.cause : error,
     };
   }
+}
+
+/** A SUCCESS's change-feed entries (src/domain/change-feed.ts) with its delivery's id, client and unit. */
+function feedOf(delivery: ClaimedDelivery, decision: DeliveryDecision): StoredChange[] {
+  if (decision.status !== 'SUCCESS' || delivery.residentialUnitId === null) return [];
+  return changeFeedEntries(decision.changes).map((entry) => ({
+    deliveryId: delivery.id,
+    client: delivery.clientId,
+    billingUnit: delivery.billingUnit,
+    residentialUnit: delivery.residentialUnit,
+    ...entry,
+  }));
 }
 
 /** Everything a decision stores; `changes` defaults to all of the decision's. */
@@ -141,7 +161,12 @@ async function storeAlone(trx: Transaction<Database>, one: Decided, profile: Pro
   if (error === undefined) return one;
   if (isTransient(error)) throw error;
   const roleIndex = await failingRole(trx, one, profile);
-  const failed = { delivery: one.delivery, decision: unexpectedFailure(one.delivery.body, roleIndex, profile), error };
+  const failed = {
+    delivery: one.delivery,
+    decision: unexpectedFailure(one.delivery.body, roleIndex, profile),
+    feed: [],
+    error,
+  };
   await storeOutcomes(trx, [outcomeOf(failed, profile)]);
   return failed;
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { DatabaseHandle, Unlisten } from '../db/connection.js';
 import { DELIVERY_CHANNEL } from '../db/repositories/deliveries.js';
+import { createFinishedNotifier } from '../db/repositories/finished-deliveries.js';
 import type { ProcessingProfile } from '../domain/process-delivery.js';
 import { type ProcessedDelivery, processNextBatch } from './apply-delivery.js';
 
@@ -31,11 +32,17 @@ export class DeliveryWorker {
   private wakers = new Set<() => void>();
   private unlisten: Unlisten | undefined;
   private pendingWake = false;
+  /** Tells every API process which deliveries finished (E3 requests waiting for them, spec 9.1). */
+  private readonly finished: ReturnType<typeof createFinishedNotifier>;
 
   constructor(
     private readonly handle: DatabaseHandle,
     private readonly options: WorkerOptions,
-  ) {}
+  ) {
+    this.finished = createFinishedNotifier(handle.db, (error) =>
+      options.logger.warn({ err: error }, 'could not announce finished deliveries; waiting E3 requests time out'),
+    );
+  }
 
   get running(): boolean {
     return this.loops.length > 0 && !this.stopping;
@@ -55,6 +62,7 @@ export class DeliveryWorker {
     this.stopping = true;
     this.wake();
     await Promise.all(this.loops);
+    await this.finished.flush();
     await this.unlisten?.();
   }
 
@@ -73,6 +81,8 @@ export class DeliveryWorker {
           profile,
           this.options.batchSize ?? DEFAULT_BATCH_SIZE,
         );
+        // Committed: one announcement per batch (coalesced with other loops' while one is in flight).
+        this.finished.announce(processed.map((delivery) => delivery.id));
         if (batchError) {
           logger.warn({ err: batchError }, 'batch store failed; its deliveries were stored one by one');
         }

@@ -27,6 +27,13 @@ const LANDED: Record<string, string> = {
   '0002_delivery_request_id': 'ab0ca7859618f33f0c6543c8e83a4b29ef732231971238c4cf7154bbc52ff397',
   '0003_drop_unused_delivery_index': '8fdcd431ad983899072433b1c3885d859688205b8efd25771a98726434274d6f',
   '0004_billing_unit_closed_until': '1a3454e510d234b065415a2f00f07175f9276350161cea9f60c9a443fb738453',
+  '0005_idempotency_keys': 'af1a880b11cfdf8dee7d2b9e0438b6e874a2d0838b6c78e98fbe99bac4a966ed',
+  '0006_oidc_clients': '30136dba7efff8aeaa080b5c62a59a0b90fb2ebec32719e99986c1add21b695b',
+  '0007_login_failures': '7720e3a35f6999e14733ba33fbf0357725fa8b2e287195af4fd489db298acbae',
+  '0008_operators': '03c00101953d99a82865d9d9238d228fe6e460616ac853acae3884e3fe1ccd11',
+  '0009_change_feed': '0029e41b6bd06e660d4f212e320c6b9d0fb667286b593913336f73db2017d1d7',
+  '0010_residential_units_code_point_order': '57b51def9e2234863f68e908db1890c1b695441a8b2517024cc776272d214711',
+  '0011_console_sessions': 'fde7143e5c54085681bd7c30b962e18a4729026f0ead81f6da017ebf3ae326d4',
 };
 
 describe('the committed migration files', () => {

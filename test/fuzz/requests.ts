@@ -95,7 +95,45 @@ const validDate = fc.oneof(
     .date({ min: new Date('1990-01-01T00:00:00Z'), max: new Date('2040-12-31T00:00:00Z'), noInvalidDate: true })
     .map((d) => d.toISOString().slice(0, 10)),
 );
-const validDelivery = (bu: string, ru: string, pmnumbers: string[]) =>
+export interface FuzzOptions {
+  /** Valid deliveries mostly change S-BIR/S-BVA (for a server with the arge profile). */
+  billingRecipients?: boolean;
+}
+
+/** What valid deliveries look like beyond their shape. */
+interface ValidStyle {
+  roleTypes: readonly string[];
+  from: fc.Arbitrary<string>;
+  /** A partner's name and first name. */
+  name: fc.Arbitrary<string | null | undefined>;
+}
+
+/**
+ * Mostly S-COR, as KALO sees them. With billing recipients (the arge profile, spec section 8)
+ * mostly S-BIR and S-BVA, which share one timeline, with partners that have names and `from`
+ * dates mostly from a small pool around the fuzzed billing unit's closed-until (2010-12-31), so
+ * that changes name each other's roles and the rules of 8.3 and 8.4 are reached, not only R7.
+ */
+const VALID_STYLES: Record<'residents' | 'billingRecipients', ValidStyle> = {
+  residents: {
+    roleTypes: ['S-COR', 'S-COR', 'S-COR', 'S-BIR'],
+    from: validDate,
+    name: maybeNull(validText(1, 100)),
+  },
+  billingRecipients: {
+    roleTypes: ['S-COR', 'S-BIR', 'S-BIR', 'S-BVA', 'S-BVA'],
+    from: fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom('2010-06-30', '2010-12-31', '2011-01-01', '2011-06-30', '2011-07-01') },
+      { weight: 1, arbitrary: validDate },
+    ),
+    name: fc.oneof(
+      { weight: 9, arbitrary: fc.constantFrom('Müller', 'Ñandú', 'Li') },
+      { weight: 1, arbitrary: maybeNull(validText(1, 100)) },
+    ),
+  },
+};
+
+const validDelivery = (bu: string, ru: string, pmnumbers: string[], style: ValidStyle) =>
   fc.record({
     timestamp: fc.constant('2024-02-29T12:00:00+01:00'),
     billingunit: fc.record({
@@ -105,8 +143,8 @@ const validDelivery = (bu: string, ru: string, pmnumbers: string[]) =>
         roles: fc.array(
           fc.record({
             change: fc.constantFrom('INSERT', 'UPDATE', 'DELETE'),
-            role: fc.constantFrom('S-COR', 'S-COR', 'S-COR', 'S-BIR'),
-            from: validDate,
+            role: fc.constantFrom(...style.roleTypes),
+            from: style.from,
             to: maybeNull(validDate),
             partner: fc.record({ pmnumber: fc.constantFrom(...pmnumbers) }),
           }),
@@ -117,8 +155,8 @@ const validDelivery = (bu: string, ru: string, pmnumbers: string[]) =>
             ...pmnumbers.map((pm) =>
               fc.record({
                 reference: fc.constant({ pmnumber: pm }),
-                name: maybeNull(validText(1, 100)),
-                firstname: maybeNull(validText(1, 100)),
+                name: style.name,
+                firstname: style.name,
                 additionalname: maybeNull(validText(0, 100)),
                 commercial: maybeNull(fc.constantFrom('COMMERCIAL', 'NON_COMMERCIAL')),
                 email: maybeNull(fc.constantFrom('max@example.org', 'a.b+c@sub.example.de')),
@@ -148,7 +186,12 @@ export interface FuzzRequest {
   remoteAddress?: string;
 }
 
-export const fuzzRequest = (base: string, auth: string): fc.Arbitrary<FuzzRequest> => {
+export const fuzzRequest = (
+  base: string,
+  auth: string,
+  { billingRecipients = false }: FuzzOptions = {},
+): fc.Arbitrary<FuzzRequest> => {
+  const style = VALID_STYLES[billingRecipients ? 'billingRecipients' : 'residents'];
   const e1 = fc
     .tuple(fc.oneof(fc.constant('654321'), unitPath), fc.oneof(fc.constant('0001'), unitPath))
     .chain(([bu, ru]) =>
@@ -156,7 +199,10 @@ export const fuzzRequest = (base: string, auth: string): fc.Arbitrary<FuzzReques
         bu: fc.constant(bu),
         ru: fc.constant(ru),
         payload: fc.oneof(
-          { weight: 4, arbitrary: validDelivery(bu, ru, ['P1', 'P2']).map((body) => JSON.stringify(cleaned(body))) },
+          {
+            weight: 4,
+            arbitrary: validDelivery(bu, ru, ['P1', 'P2'], style).map((body) => JSON.stringify(cleaned(body))),
+          },
           { weight: 3, arbitrary: delivery(bu, ru).map((body) => JSON.stringify(cleaned(body))) },
           { weight: 1, arbitrary: fc.jsonValue().map((value) => JSON.stringify(value)) },
           { weight: 1, arbitrary: fc.string({ maxLength: 200 }) },

@@ -9,7 +9,7 @@ import {
   errorEnvelopeSchema,
 } from '../../src/domain/response-schema.js';
 import { MESSAGE } from '../support/spec.js';
-import { fuzzRequest } from './requests.js';
+import { type FuzzOptions, fuzzRequest } from './requests.js';
 
 export interface FuzzReport {
   requests: number;
@@ -26,10 +26,10 @@ const successSchema = (method: string, url: string) =>
  */
 export async function fuzzApp(
   app: FastifyInstance,
-  { base, auth, count, seed }: { base: string; auth: string; count: number; seed: number },
+  { base, auth, count, seed, ...options }: { base: string; auth: string; count: number; seed: number } & FuzzOptions,
 ): Promise<FuzzReport> {
   const report: FuzzReport = { requests: 0, byStatus: {}, violations: [] };
-  const requests = fc.sample(fuzzRequest(base, auth), { numRuns: count, seed });
+  const requests = fc.sample(fuzzRequest(base, auth, options), { numRuns: count, seed });
   for (const request of requests) {
     const response = await app.inject(request);
     report.requests += 1;

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { deliveryBodySchema } from '../../src/domain/delivery-schema.js';
 import { DEFAULT_PROFILE } from '../../src/domain/process-delivery.js';
+import { profileNamed } from '../../src/domain/profiles.js';
 import {
   acceptedSchema,
   currentRolesSchema,
@@ -11,7 +12,11 @@ import {
   errorEnvelopeSchema,
 } from '../../src/domain/response-schema.js';
 import { generateOpenApiDocument } from '../../src/http/openapi-document.js';
-import { REQUEST_EXAMPLES, RESPONSE_EXAMPLES } from '../../src/http/openapi-examples.js';
+import {
+  BILLING_RECIPIENT_REQUEST_EXAMPLES,
+  REQUEST_EXAMPLES,
+  RESPONSE_EXAMPLES,
+} from '../../src/http/openapi-examples.js';
 import { HTTP_ERROR, KALO, MESSAGE, type RuleId, SCHEMA_KEY } from '../support/spec.js';
 
 const committed = () => parse(readFileSync(new URL('../../openapi/on-site-roles.v1.yaml', import.meta.url), 'utf8'));
@@ -54,6 +59,8 @@ describe('the OpenAPI document (openapi/on-site-roles.v1.yaml)', () => {
       `${base}/residentialunits/{ru}/on-site-roles`,
       '/health',
       '/metrics',
+      '/msc/v1/changes',
+      '/msc/v1/uvi-recipients',
       '/ready',
     ]);
     const e1 = document.paths[`${base}/residentialunits/{ru}/on-site-roles`].post;
@@ -63,8 +70,10 @@ describe('the OpenAPI document (openapi/on-site-roles.v1.yaml)', () => {
       '401',
       '403',
       '408',
+      '409',
       '413',
       '415',
+      '422',
       '429',
       '431',
       '500',
@@ -76,9 +85,17 @@ describe('the OpenAPI document (openapi/on-site-roles.v1.yaml)', () => {
         'application/json': expect.objectContaining({ schema: { $ref: '#/components/schemas/ErrorEnvelope' } }),
       });
     }
-    expect(document.security).toEqual([{ basicAuth: [] }]);
+    // Basic or, when an OIDC issuer is configured, a bearer token (spec 9.3)
+    expect(document.security).toEqual([{ basicAuth: [] }, { bearerAuth: [] }]);
     expect(document.components.securitySchemes).toEqual({
       basicAuth: { type: 'http', scheme: 'basic', description: expect.stringContaining('on-site-roles') },
+      bearerAuth: {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description: expect.stringContaining('OSR_OIDC_ISSUER'),
+      },
+      mscBasicAuth: { type: 'http', scheme: 'basic', description: expect.stringContaining('on-site-roles-msc') },
     });
     expect(Object.keys(e1.requestBody.content['application/json'].examples)).toEqual(
       expect.arrayContaining(['useCase1', 'useCase2', 'useCase3']),
@@ -124,7 +141,11 @@ describe('the OpenAPI document (openapi/on-site-roles.v1.yaml)', () => {
       expect(required, where).toEqual(expected);
     }
     const e1 = document.paths[E1_PATH].post;
-    expect(e1.responses['401'].headers['WWW-Authenticate'].schema.enum).toEqual(['Basic realm="on-site-roles"']);
+    expect(e1.responses['401'].headers['WWW-Authenticate'].schema.enum).toEqual([
+      'Basic realm="on-site-roles"',
+      'Bearer realm="on-site-roles"',
+      'Bearer realm="on-site-roles", error="invalid_token"',
+    ]);
     expect(e1.responses['415'].headers['Accept-Encoding']).toMatchObject({ schema: { enum: ['identity'] } });
   });
 
@@ -184,6 +205,35 @@ describe('the OpenAPI document (openapi/on-site-roles.v1.yaml)', () => {
     expect(info).toContain('HTTP Basic');
   });
 
+  it('documents /msc/v1 as a part of its own: tag msc, operator accounts (mscBasicAuth), the operators’ challenge', () => {
+    const document = committed();
+    const msc = operations(document).filter(({ path }) => path.startsWith('/msc/v1/'));
+    expect(msc.map(({ operation }) => operation.operationId)).toContain('getUviRecipients');
+    for (const { path, method, operation } of msc) {
+      const where = `${method} ${path}`;
+      expect(operation.tags, where).toEqual(['msc']);
+      expect(operation.security, where).toEqual([{ mscBasicAuth: [] }]);
+      expect(operation.responses['401'].headers['WWW-Authenticate'].schema.enum, where).toEqual([
+        'Basic realm="on-site-roles-msc"',
+      ]);
+    }
+    // and nothing else is in it
+    for (const { path, operation } of operations(document).filter(({ path }) => !path.startsWith('/msc/v1/'))) {
+      expect(operation.tags, path).not.toContain('msc');
+      expect(JSON.stringify(operation.security ?? null), path).not.toContain('mscBasicAuth');
+    }
+    expect(document.tags).toContainEqual({ name: 'msc', description: expect.stringContaining('osr operator add') });
+    expect(unescaped(document.info.description)).toContain('WWW-Authenticate: Basic realm="on-site-roles-msc"');
+    const uvi = document.paths['/msc/v1/uvi-recipients'].get;
+    expect(Object.keys(uvi.responses).sort()).toEqual(['200', '400', '401', '408', '429', '431', '500', '503']);
+    const query = Object.fromEntries(
+      uvi.parameters.filter((p: Json) => p.in === 'query').map((p: Json) => [p.name, p]),
+    );
+    expect(Object.keys(query)).toEqual(['month', 'billingUnit', 'after', 'limit']);
+    expect(query.month).toMatchObject({ required: true, description: expect.stringContaining('YYYY-MM') });
+    expect(query.limit.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 5000, default: 500 });
+  });
+
   it('documents /health, /ready and /metrics outside authentication', () => {
     const document = committed();
     for (const path of ['/health', '/ready', '/metrics']) {
@@ -193,6 +243,66 @@ describe('the OpenAPI document (openapi/on-site-roles.v1.yaml)', () => {
     expect(document.paths['/metrics'].get.responses['200'].content).toEqual({
       'text/plain': { schema: { type: 'string' } },
     });
+  });
+
+  it('describes the profile it is served under (kalo): S-COR only, section 8 never sent by it', () => {
+    const document = committed();
+    const info = unescaped(document.info.description);
+    expect(info).toContain('**Profile `kalo`.** This server processes `S-COR` roles only');
+    expect(info).toContain('OSR_PROFILE=arge');
+    const when = (id: RuleId) => unescaped(document['x-osr-messages'][id].when);
+    expect(when('NO_ROLES')).toBe(
+      'The residential unit is known but has no role of a type this server processes (`S-COR`) on record.',
+    );
+    expect(when('D8')).toContain('(`S-COR`)');
+    expect(when('R1')).toContain('(only `S-COR`)');
+    for (const id of ['BR-I1', 'BR-U1', 'BR-U2', 'BR-X1', 'BR-X2', 'BR-X3', 'BR-T1', 'BR-T2'] satisfies RuleId[]) {
+      expect(when(id), id).toMatch(/this server runs `kalo` and never sends it\.$/);
+    }
+    expect(Object.keys(document.paths[E1_PATH].post.requestBody.content['application/json'].examples)).not.toContain(
+      'moveOutVacancy',
+    );
+  });
+
+  it('under OSR_PROFILE=arge, describes S-COR, S-BIR and S-BVA and shows the billing-recipient examples', async () => {
+    const document = (await generateOpenApiDocument(undefined, profileNamed('arge'))) as Json;
+    const info = unescaped(document.info.description);
+    expect(info).toMatch(/^Resident changes \(S-COR roles\) and billing recipients \(S-BIR and S-BVA roles\)/);
+    expect(info).toContain('**Profile `arge`.** This server processes `S-COR`, `S-BIR` and `S-BVA` roles');
+    for (const key of ['OSR-2003', 'OSR-2004', 'OSR-2005']) expect(info).toContain(key);
+    const when = (id: RuleId) => unescaped(document['x-osr-messages'][id].when);
+    expect(when('NO_ROLES')).toBe(
+      'The residential unit is known but has no role of a type this server processes (`S-COR`, `S-BIR` and `S-BVA`) on record.',
+    );
+    expect(when('R1')).toContain('(only `S-COR`, `S-BIR` and `S-BVA`)');
+    expect(when('BR-X3')).toBe('DELETE of S-BIR/S-BVA: it is the unit’s only billing-recipient role.');
+    expect(JSON.stringify(document['x-osr-messages'])).not.toContain('never sends');
+    const e2 = unescaped(document.paths[E1_PATH].get.description);
+    expect(e2).toContain('current roles of the types this server processes (`S-COR`, `S-BIR` and `S-BVA`;');
+    const e3 = unescaped(document.paths[E3_PATH].get.description);
+    expect(e3).toContain('**Billing recipients `S-BIR`/`S-BVA` (section 8, profile `arge`)**');
+    expect(e3).toContain('the billing-recipient timeline is checked (8.4)');
+    for (const [id, { key, message }] of Object.entries(MESSAGE).filter(([id]) => id.startsWith('BR-'))) {
+      expect(e3, id).toContain(`| ${id} | ${key} | ${message} |`);
+    }
+    const examples = document.paths[E1_PATH].post.requestBody.content['application/json'].examples;
+    expect(Object.keys(examples)).toEqual(expect.arrayContaining(['useCase1', 'billingRecipient', 'moveOutVacancy']));
+    for (const { value } of Object.values(BILLING_RECIPIENT_REQUEST_EXAMPLES)) deliveryBodySchema.parse(value);
+    expect(examples.moveOutVacancy.value.billingunit.residentialunit.roles.map((r: Json) => r.role)).toEqual([
+      'S-BIR',
+      'S-BVA',
+    ]);
+    await expect(SwaggerParser.validate(document)).resolves.toBeTruthy();
+  });
+
+  it('the README quotes every billing-recipient message (8.3, 8.4) exactly, with its key', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const rows = readme.split('\n').filter((line) => line.startsWith('| `OSR-'));
+    const code = (text: string) => (text.includes('`') ? `\`\`${text}\`\`` : text);
+    for (const id of ['BR-I1', 'BR-U1', 'BR-X1', 'BR-X3', 'BR-T1', 'BR-T2'] satisfies RuleId[]) {
+      const { key, message } = MESSAGE[id];
+      expect(rows, id).toContainEqual(expect.stringContaining(`| \`${key}\` | ${code(message)} |`));
+    }
   });
 
   it('shows the vendor key the server is configured with', async () => {

@@ -1,8 +1,11 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import type { ZodType } from 'zod';
+import type { BearerOptions } from '../../src/auth/bearer.js';
+import { hashPassword } from '../../src/auth/password.js';
 import type { TrustProxy } from '../../src/config.js';
 import { seedMasterData } from '../../src/db/repositories/master-data-seed.js';
+import { addOperator } from '../../src/db/repositories/operators.js';
 import { DEFAULT_PROFILE, type ProcessingProfile } from '../../src/domain/process-delivery.js';
 import {
   acceptedSchema,
@@ -44,6 +47,8 @@ export interface HarnessOptions {
   trustProxy?: TrustProxy;
   /** The processing profile of app and worker (default `kalo`, spec 8.1). */
   profile?: ProcessingProfile;
+  /** Bearer tokens of this OpenID Connect issuer next to Basic auth (spec 9.3; default none). */
+  oidc?: BearerOptions;
 }
 
 /** The real app on a fresh database, with the real worker in process unless disabled. */
@@ -55,6 +60,7 @@ export async function startHarness({
   logLevel = 'trace',
   trustProxy = false,
   profile = DEFAULT_PROFILE,
+  oidc,
 }: HarnessOptions = {}): Promise<Harness> {
   const database = await createTestDatabase();
   // The production logger configuration, at its most verbose unless told otherwise, into memory.
@@ -81,6 +87,7 @@ export async function startHarness({
     pressure: false,
     metrics,
     trustProxy,
+    ...(oidc ? { oidc } : {}),
     ...(deliveryWorker ? { worker: deliveryWorker } : {}),
   });
   // Every request a test sends through app.inject: remember its personal data and password.
@@ -127,6 +134,22 @@ export async function seed(harness: Harness, data: Seed): Promise<void> {
     })),
     credentials: data.credentials,
   });
+}
+
+/** Adds operator accounts (spec 10.1, `osr operator add`); the passwords count as secrets of the log check. */
+export async function seedOperators(
+  harness: Harness,
+  operators: { name: string; password: string; readOnly?: boolean }[],
+): Promise<void> {
+  for (const { name, password, readOnly = false } of operators) {
+    harness.logs.remember(password);
+    await addOperator(harness.database.handle.db, {
+      name,
+      password,
+      passwordHash: await hashPassword(password),
+      readOnly,
+    });
+  }
 }
 
 export const basic = (username: string, password: string) =>

@@ -45,8 +45,14 @@ export class LogCapture {
     }
   }
 
-  /** Remembers the password (and the whole header) of a Basic Authorization header. */
+  /** Remembers the password (and the whole header) of a Basic Authorization header, or a bearer token. */
   rememberAuthorization(header: unknown): void {
+    // A bearer token: the whole token and each of its parts (header, claims, signature).
+    if (typeof header === 'string' && /^bearer /i.test(header)) {
+      const token = header.slice(7).trim();
+      for (const part of [token, ...token.split('.')]) this.remember(part);
+      return;
+    }
     if (typeof header !== 'string' || !/^basic /i.test(header)) return;
     this.remember(header.slice(6));
     const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');

@@ -143,6 +143,12 @@ export const HTTP_ERROR = {
   tooManyRequests: { key: 'OSR-429', message: 'Too many requests.' },
   technicalError: { key: 'OSR-500', message: 'Technical error.' },
   unavailable: { key: 'OSR-503', message: 'Service temporarily unavailable.' },
+  // client-protocol.md 9.2: E1 with an Idempotency-Key
+  idempotencyKeyInProgress: {
+    key: 'OSR-409',
+    message: 'A request with this Idempotency-Key is still being processed.',
+  },
+  idempotencyKeyReused: { key: 'OSR-422', message: 'Idempotency-Key reused with a different request.' },
   // README "Limits": not in the spec, chosen by this server
   requestTimeout: { key: 'OSR-408', message: 'Request timeout.' },
   headersTooLarge: { key: 'OSR-431', message: 'Request header fields too large.' },

@@ -1,34 +1,34 @@
 import { describe, expect, it } from 'vitest';
-import { FailureThrottle } from '../../src/auth/limits.js';
+import { KnownLockouts, throttleKey } from '../../src/auth/limits.js';
 
-describe('FailureThrottle (failed logins, spec section 7)', () => {
-  const WINDOW = 15 * 60 * 1000;
-
-  it('blocks after the limit within the window and tells how long to wait', () => {
-    const throttle = new FailureThrottle(10, WINDOW);
-    const start = 1_000_000;
-    for (let i = 0; i < 9; i++) throttle.recordFailure('erp', start + i * 1000);
-    expect(throttle.retryAfterSeconds('erp', start + 9_000)).toBe(0);
-    throttle.recordFailure('erp', start + 9_000);
-    // blocked until the oldest counted failure leaves the window
-    expect(throttle.retryAfterSeconds('erp', start + 10_000)).toBe(Math.ceil((WINDOW - 10_000) / 1000));
-    expect(throttle.retryAfterSeconds('other', start + 10_000)).toBe(0);
+/** What a process knows of the (database-wide) lock-outs, to refuse without a round trip. */
+describe('KnownLockouts', () => {
+  it('refuses a key until its lock-out ends, then forgets it', () => {
+    const lockouts = new KnownLockouts();
+    lockouts.learn('erp', 30, 1_000);
+    expect(lockouts.retryAfterSeconds('erp', 1_000)).toBe(30);
+    expect(lockouts.retryAfterSeconds('erp', 30_500)).toBe(1);
+    expect(lockouts.retryAfterSeconds('erp', 31_000)).toBe(0);
+    expect(lockouts.retryAfterSeconds('other', 1_000)).toBe(0);
   });
 
-  it('does not lock out forever: once the window has passed, attempts are allowed again', () => {
-    const throttle = new FailureThrottle(10, WINDOW);
-    for (let i = 0; i < 10; i++) throttle.recordFailure('erp', i);
-    expect(throttle.retryAfterSeconds('erp', 60_000)).toBeGreaterThan(0);
-    expect(throttle.retryAfterSeconds('erp', WINDOW + 10)).toBe(0);
+  it('keeps the later end of what it learns, and ignores "not locked out"', () => {
+    const lockouts = new KnownLockouts();
+    lockouts.learn('erp', 60, 0);
+    lockouts.learn('erp', 10, 0);
+    lockouts.learn('erp', 0, 0);
+    expect(lockouts.retryAfterSeconds('erp', 0)).toBe(60);
+    lockouts.learn('erp', 120, 0);
+    expect(lockouts.retryAfterSeconds('erp', 0)).toBe(120);
   });
+});
 
-  it('counts only failures inside the sliding window', () => {
-    const throttle = new FailureThrottle(3, 1000);
-    throttle.recordFailure('k', 0);
-    throttle.recordFailure('k', 500);
-    throttle.recordFailure('k', 1200); // the first one has left the window
-    expect(throttle.retryAfterSeconds('k', 1300)).toBe(0);
-    throttle.recordFailure('k', 1300);
-    expect(throttle.retryAfterSeconds('k', 1300)).toBe(1);
+describe('throttleKey', () => {
+  it('is a short digest, different per scope, and never the value itself', () => {
+    const long = 'x'.repeat(10_000);
+    expect(throttleKey('username', long)).toHaveLength(44);
+    expect(throttleKey('username', '10.0.0.1')).not.toBe(throttleKey('address', '10.0.0.1'));
+    expect(throttleKey('username', 'erp')).toBe(throttleKey('username', 'erp'));
+    expect(throttleKey('username', 'erp')).not.toContain('erp');
   });
 });

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { PARTNER_PERSONAL_FIELDS } from '../../domain/personal-data.js';
 import type { Database } from '../schema.js';
 import { ConflictError } from './admin.js';
 
@@ -103,4 +104,27 @@ export async function purgeDeliveries(db: Kysely<Database>, days: number): Promi
     WHERE purged_at IS NULL AND status <> 'PENDING'
       AND processed_at < now() - make_interval(days => ${days})`.execute(db);
   return Number(result.numAffectedRows ?? 0n);
+}
+
+/**
+ * Spec 10.4: removes the partner's personal data (PARTNER_PERSONAL_FIELDS) from the change-history
+ * entries and the change-feed entries whose change was applied more than `days` days ago: a
+ * history entry keeps its role, dates and pmnumber (a partner entry its pmnumber and
+ * `commercial`), a feed entry keeps everything but its partner (then null). The partners table and
+ * the units' E2 documents are not touched. One transaction; returns how many entries of each.
+ */
+export async function purgePartnerData(db: Kysely<Database>, days: number): Promise<{ history: number; feed: number }> {
+  const fields = [...PARTNER_PERSONAL_FIELDS];
+  return db.transaction().execute(async (trx) => {
+    const cutoff = sql`now() - make_interval(days => ${days})`;
+    // Only partner entries hold personal data (a role entry names its partner by pmnumber).
+    const history = await sql`
+      UPDATE change_history
+      SET before = before - ${fields}::text[], after = after - ${fields}::text[], purged_at = now()
+      WHERE entity = 'partner' AND purged_at IS NULL AND changed_at < ${cutoff}`.execute(trx);
+    const feed = await sql`
+      UPDATE change_feed SET partner = NULL, purged_at = now()
+      WHERE partner IS NOT NULL AND applied_at < ${cutoff}`.execute(trx);
+    return { history: Number(history.numAffectedRows ?? 0n), feed: Number(feed.numAffectedRows ?? 0n) };
+  });
 }

@@ -1,7 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { TimelineRole } from '../../domain/timeline.js';
 import type { PartnerRecord } from '../../domain/unit-document.js';
-import { callFunction, type StoredOutcome } from '../functions.js';
+import { callFunction, type StoredChange, type StoredOutcome } from '../functions.js';
 import type { Database } from '../schema.js';
 import type { NewDelivery } from './deliveries.js';
 
@@ -45,9 +45,20 @@ export async function claimBatch(trx: Transaction<Database>, limit: number): Pro
   }));
 }
 
-/** Writes the outcomes (of different units), in order, in one statement. */
-export async function storeOutcomes(trx: Transaction<Database>, outcomes: StoredOutcome[]): Promise<void> {
-  await callFunction(trx, 'osr_store_outcomes', { p_outcomes: outcomes });
+/**
+ * Writes the outcomes (of different units), in order, in one statement; then, as its very last
+ * step, the change-feed entries `changes` (spec 10.2), which take the feed's lock until COMMIT:
+ * pass them only with the transaction's last statement.
+ */
+export async function storeOutcomes(
+  trx: Transaction<Database>,
+  outcomes: StoredOutcome[],
+  changes: StoredChange[] = [],
+): Promise<void> {
+  await callFunction(trx, 'osr_store_outcomes', {
+    p_outcomes: outcomes,
+    p_changes: changes.length > 0 ? changes : null,
+  });
 }
 
 /**

@@ -11,4 +11,6 @@ export interface RouteContext {
   metrics: Metrics;
   /** Wakes the workers after a delivery was stored. */
   wakeWorkers: () => void;
+  /** How long E1 keeps an `Idempotency-Key` (spec 9.2). */
+  idempotencyRetentionHours: number;
 }

@@ -1,12 +1,18 @@
+import type { Socket } from 'node:net';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { findDelivery } from '../../db/repositories/deliveries.js';
+import { findDelivery, type StoredDelivery } from '../../db/repositories/deliveries.js';
+import type { Database } from '../../db/schema.js';
 import { deliveryVisibleTo } from '../../domain/access.js';
 import { HTTP } from '../../domain/messages.js';
 import { deliveryResultSchema } from '../../domain/response-schema.js';
 import { principalOf, withCurrentCredential } from '../auth.js';
+import type { DeliveryWaiters, WaitEnd, Waiter } from '../delivery-waiters.js';
 import { HttpError } from '../errors.js';
 import { errorResponses } from '../openapi-examples.js';
+import { preferredWaitSeconds } from '../prefer-wait.js';
 import type { RouteContext } from './context.js';
 
 /** A delivery id is a UUID (any case); the OpenAPI document shows the same pattern. */
@@ -14,7 +20,7 @@ export const DELIVERY_ID_FORMAT = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 
 /** E3: processing status and messages of one delivery of the caller's client under `{bu}`. */
 export const deliveryResultRoute =
-  ({ db }: RouteContext): FastifyPluginAsyncZod =>
+  ({ db }: RouteContext, waiters: DeliveryWaiters): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       '/billingunits/:bu/on-site-roles/data-delivery/:dataDeliveryId',
@@ -27,24 +33,75 @@ export const deliveryResultRoute =
           response: { 200: deliveryResultSchema, ...errorResponses([401, 404, 429, 500, 503]) },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const { bu, dataDeliveryId } = request.params;
-        const notFound = () => HttpError.of(404, HTTP.deliveryNotFound);
         if (!DELIVERY_ID_FORMAT.test(dataDeliveryId)) throw notFound();
-        const delivery = await withCurrentCredential(request, { write: false }, (principal) =>
-          findDelivery(db, principal, dataDeliveryId.toLowerCase()),
-        );
-        const caller = { clientId: principalOf(request).clientId, billingUnitPath: bu };
-        if (!delivery || !deliveryVisibleTo(delivery, caller)) throw notFound();
-        return {
-          dataDeliveryId: delivery.id,
-          status: delivery.status,
-          receivedAt: delivery.receivedAt.toISOString(),
-          processedAt: delivery.processedAt?.toISOString() ?? null,
-          roleMessages: delivery.roleMessages,
-          partnerMessages: delivery.partnerMessages,
-          messages: delivery.messages,
-        };
+        const id = dataDeliveryId.toLowerCase();
+        const waitSeconds = preferredWaitSeconds(request.headers.prefer);
+        // Spec 9.1. Taken before the first read, so that no notification falls between that read
+        // and the registration: a delivery the read shows PENDING commits later, and its
+        // notification finds this waiter. Full or shutting down: answered at once.
+        const waiter = waitSeconds === undefined ? undefined : waiters.wait(id, waitSeconds * 1_000);
+        try {
+          const delivery = await visibleDelivery(request, db, bu, id);
+          if (delivery.status !== 'PENDING' || !waiter) return resultOf(delivery);
+          const end = await held(request, reply, waiter);
+          reply.header('Preference-Applied', `wait=${waitSeconds}`);
+          if (end === 'cancelled') return resultOf(delivery); // the client went away
+          // Else the server's close would wait for this kept-alive connection to idle out.
+          if (end === 'shutdown') reply.header('Connection', 'close');
+          // Processed, timed out or shutting down: the state at this moment, read as usual.
+          return resultOf(await visibleDelivery(request, db, bu, id));
+        } finally {
+          waiter?.cancel();
+        }
       },
     );
   };
+
+const notFound = () => HttpError.of(404, HTTP.deliveryNotFound);
+
+/** The delivery, if it is the caller's under `{bu}` (the credential re-checked); else 404. */
+async function visibleDelivery(
+  request: FastifyRequest,
+  db: Kysely<Database>,
+  bu: string,
+  id: string,
+): Promise<StoredDelivery> {
+  const delivery = await withCurrentCredential(request, { write: false }, (principal) =>
+    findDelivery(db, principal, id),
+  );
+  const caller = { clientId: principalOf(request).clientId, billingUnitPath: bu };
+  if (!delivery || !deliveryVisibleTo(delivery, caller)) throw notFound();
+  return delivery;
+}
+
+/**
+ * Holds the request until the wait ends. The client going away ends it at once (its slot is
+ * free again); Node's idle-connection time-out (60 s) is off meanwhile: waiting is not idling.
+ */
+async function held(request: FastifyRequest, reply: FastifyReply, waiter: Waiter): Promise<WaitEnd> {
+  const socket = request.raw.socket as Socket | null;
+  const idleTimeout = request.server.server.timeout;
+  const gone = () => waiter.cancel();
+  reply.raw.once('close', gone);
+  if (!socket || socket.destroyed) gone();
+  const pauseIdleTimeout = typeof socket?.setTimeout === 'function' && idleTimeout > 0;
+  if (pauseIdleTimeout) socket.setTimeout(0);
+  try {
+    return await waiter.ended;
+  } finally {
+    reply.raw.off('close', gone);
+    if (pauseIdleTimeout && !socket.destroyed) socket.setTimeout(idleTimeout);
+  }
+}
+
+const resultOf = (delivery: StoredDelivery) => ({
+  dataDeliveryId: delivery.id,
+  status: delivery.status,
+  receivedAt: delivery.receivedAt.toISOString(),
+  processedAt: delivery.processedAt?.toISOString() ?? null,
+  roleMessages: delivery.roleMessages,
+  partnerMessages: delivery.partnerMessages,
+  messages: delivery.messages,
+});

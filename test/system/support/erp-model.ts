@@ -1,6 +1,8 @@
 import { type DeliveryBody, deliveryBodySchema } from '../../../src/domain/delivery-schema.js';
-import { processDelivery } from '../../../src/domain/process-delivery.js';
-import type { TimelineRole } from '../../../src/domain/timeline.js';
+import { DEFAULT_PROFILE, type ProcessingProfile, processDelivery } from '../../../src/domain/process-delivery.js';
+import { defaultContracts } from '../../../src/domain/profiles.js';
+import { applyChanges } from '../../../src/domain/role-diff.js';
+import { sortTimeline, type TimelineRole } from '../../../src/domain/timeline.js';
 import { SYSTEM } from './system-seed.js';
 
 /** A role as E2 answers it. */
@@ -15,53 +17,59 @@ const random = (n: number) => Math.floor(Math.random() * n);
 const partner = (pm: string) => ({ reference: { pmnumber: pm }, name: `Name ${pm}`, firstname: `First ${pm}` });
 const dayAfter = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 const yearEnd = (date: string) => `${date.slice(0, 4)}-12-31`;
-const role = (change: string, r: { from: string; to?: string | null; pmnumber: string }) => ({
+const role = (change: string, r: { role?: string; from: string; to?: string | null; pmnumber: string }) => ({
   change,
-  role: 'S-COR',
+  role: r.role ?? 'S-COR',
   from: r.from,
   ...(r.to ? { to: r.to } : {}),
   partner: { pmnumber: r.pmnumber },
 });
+const isBillingRecipient = (r: TimelineRole) => r.role === 'S-BIR' || r.role === 'S-BVA';
+
+interface Change {
+  roles: unknown[];
+  partners: unknown[];
+}
 
 /**
- * What an ERP believes about each residential unit of `SYSTEM`'s billing unit: its S-COR
- * timeline, predicted with the pure rules from the deliveries answered 202. It sends plausible
- * resident changes: a first move-in, a move-out with the next move-in, a new move-in after a
- * move-out, and now and then the deletion of the active role.
+ * What an ERP believes about each residential unit of `SYSTEM`'s billing unit: its roles,
+ * predicted with the pure rules (and the profile the servers run with) from the deliveries
+ * answered 202. It sends plausible resident changes (S-COR): a first move-in, a move-out with the
+ * next move-in, a new move-in after a move-out, and now and then the deletion of the active role.
+ * When the profile takes billing recipients (arge), about half of the deliveries also or instead
+ * change those: the first billing recipient, a tenant who leaves with the owner following (S-BIR →
+ * S-BVA) or a vacancy that ends with a new tenant (S-BVA → S-BIR), and now and then the deletion
+ * of the latest one.
  */
 export class ErpModel {
-  private readonly units = new Map<string, { timeline: TimelineRole[]; sent: number }>();
+  private readonly units = new Map<string, { roles: TimelineRole[]; sent: number }>();
+  private readonly contracts: readonly string[];
 
-  constructor(residentialUnits: readonly string[]) {
-    for (const ru of residentialUnits) this.units.set(ru, { timeline: [], sent: 0 });
+  constructor(
+    residentialUnits: readonly string[],
+    private readonly profile: ProcessingProfile = DEFAULT_PROFILE,
+  ) {
+    this.contracts = defaultContracts(profile);
+    for (const ru of residentialUnits) this.units.set(ru, { roles: [], sent: 0 });
   }
 
   nextBody(ru: string): DeliveryBody {
     const unit = this.unit(ru);
-    const active = unit.timeline.at(-1);
     unit.sent += 1;
-    const pm = `${ru}-${unit.sent}`;
-    const roles: unknown[] = [];
-    const partners: unknown[] = [];
-    if (!active) {
-      roles.push(role('INSERT', { from: '2000-01-01', pmnumber: pm }));
-      partners.push(partner(pm));
-    } else if (active.to === null) {
-      const end = yearEnd(active.from);
-      roles.push(role('UPDATE', { ...active, to: end }), role('INSERT', { from: dayAfter(end), pmnumber: pm }));
-      partners.push(partner(active.pmnumber), partner(pm));
-    } else if (random(4) === 0) {
-      roles.push(role('DELETE', active));
-      partners.push(partner(active.pmnumber));
-    } else {
-      roles.push(role('INSERT', { from: dayAfter(active.to), pmnumber: pm }));
-      partners.push(partner(pm));
-    }
+    const takesBillingRecipients = this.profile.supportedRoles.has('S-BIR');
+    const which = takesBillingRecipients ? random(4) : 0; // 0, 1: S-COR; 2: billing recipients; 3: both
+    const changes: Change[] = [];
+    if (which <= 1 || which === 3) changes.push(this.residentChange(unit, `${ru}-${unit.sent}`));
+    if (which >= 2) changes.push(this.billingRecipientChange(unit, `${ru}-b${unit.sent}`));
     return deliveryBodySchema.parse({
       timestamp: new Date().toISOString(),
       billingunit: {
         reference: { mscnumber: SYSTEM.billingUnit },
-        residentialunit: { reference: { mscnumber: ru }, roles, partners },
+        residentialunit: {
+          reference: { mscnumber: ru },
+          roles: changes.flatMap((change) => change.roles),
+          partners: changes.flatMap((change) => change.partners),
+        },
       },
     });
   }
@@ -71,25 +79,60 @@ export class ErpModel {
     const unit = this.unit(ru);
     const decision = processDelivery(
       { clientId: SYSTEM.client, billingUnitPath: SYSTEM.billingUnit, residentialUnitPath: ru, body },
-      {
-        billingUnit: { clientId: SYSTEM.client, contracts: ['S-COR'] },
-        residentialUnit: { roles: unit.timeline },
-      },
+      { billingUnit: { clientId: SYSTEM.client, contracts: this.contracts }, residentialUnit: { roles: unit.roles } },
+      this.profile,
     );
-    for (const change of decision.status === 'SUCCESS' ? decision.changes : []) {
-      if (change.before) unit.timeline = unit.timeline.filter((r) => r.from !== change.before?.from);
-      if (change.after) unit.timeline = [...unit.timeline, change.after].sort((a, b) => (a.from < b.from ? -1 : 1));
-    }
+    if (decision.status === 'SUCCESS') unit.roles = applyChanges(unit.roles, decision.changes);
   }
 
   /** After a request with an unknown outcome: the unit's roles as E2 answered them (none: 404). */
   resynced(ru: string, roles: readonly CurrentRole[]): void {
-    this.unit(ru).timeline = roles.map((r) => ({
+    this.unit(ru).roles = roles.map((r) => ({
       role: r.role,
       from: r.from,
       to: r.to === '9999-12-31' ? null : r.to,
       pmnumber: r.partner.pmnumber,
     }));
+  }
+
+  private residentChange(unit: { roles: TimelineRole[] }, pm: string): Change {
+    const active = sortTimeline(unit.roles.filter((r) => r.role === 'S-COR')).at(-1);
+    if (!active) return { roles: [role('INSERT', { from: '2000-01-01', pmnumber: pm })], partners: [partner(pm)] };
+    if (active.to === null) {
+      const end = yearEnd(active.from);
+      return {
+        roles: [role('UPDATE', { ...active, to: end }), role('INSERT', { from: dayAfter(end), pmnumber: pm })],
+        partners: [partner(active.pmnumber), partner(pm)],
+      };
+    }
+    if (random(4) === 0) return { roles: [role('DELETE', active)], partners: [partner(active.pmnumber)] };
+    return { roles: [role('INSERT', { from: dayAfter(active.to), pmnumber: pm })], partners: [partner(pm)] };
+  }
+
+  private billingRecipientChange(unit: { roles: TimelineRole[] }, pm: string): Change {
+    const timeline = sortTimeline(unit.roles.filter(isBillingRecipient));
+    const latest = timeline.at(-1);
+    if (!latest) {
+      return { roles: [role('INSERT', { role: 'S-BIR', from: '2000-01-01', pmnumber: pm })], partners: [partner(pm)] };
+    }
+    const next = latest.role === 'S-BIR' ? 'S-BVA' : 'S-BIR';
+    if (latest.to === null) {
+      const end = yearEnd(latest.from);
+      return {
+        roles: [
+          role('UPDATE', { ...latest, to: end }),
+          role('INSERT', { role: next, from: dayAfter(end), pmnumber: pm }),
+        ],
+        partners: [partner(latest.pmnumber), partner(pm)],
+      };
+    }
+    if (timeline.length > 1 && random(4) === 0) {
+      return { roles: [role('DELETE', latest)], partners: [partner(latest.pmnumber)] };
+    }
+    return {
+      roles: [role('INSERT', { role: next, from: dayAfter(latest.to), pmnumber: pm })],
+      partners: [partner(pm)],
+    };
   }
 
   private unit(ru: string) {
