@@ -122,12 +122,16 @@ export class IssuerKeys {
     }
   }
 
-  /** OpenID Connect Discovery 1.0, section 4: the document must name this very issuer. */
+  /**
+   * OpenID Connect Discovery 1.0, section 4: a document that names an issuer must name this very
+   * one. One without `issuer` (a minimal provider stand-in) is used for its `jwks_uri`: tokens
+   * must carry `iss` = OSR_OIDC_ISSUER all the same, so nothing is trusted more for it.
+   */
   private async discoverJwksUrl(): Promise<string> {
     const url = `${this.options.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
     const document = (await this.fetchJson(url)) as { issuer?: unknown; jwks_uri?: unknown };
     const problem =
-      document.issuer !== this.options.issuer
+      document.issuer !== undefined && document.issuer !== this.options.issuer
         ? 'its "issuer" is not OSR_OIDC_ISSUER'
         : typeof document.jwks_uri !== 'string' || !/^https?:\/\//.test(document.jwks_uri)
           ? 'it has no http(s) "jwks_uri"'

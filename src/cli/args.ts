@@ -68,18 +68,15 @@ export const MIN_PASSWORD_LENGTH = 12;
 const MAX_PASSWORD_LENGTH = 1024;
 
 /**
- * The password from the first line of stdin when stdin is not a terminal; otherwise a strong
- * generated one, which the caller prints once.
+ * The password from the first line of stdin; a strong generated one, which the caller prints
+ * once, when stdin is a terminal or has no first line or an empty one (spec 10.1: "first line of
+ * stdin, else generated" — a script that starts the command without input gets a password).
  */
 export async function readPasswordOrGenerate(): Promise<{ password: string; generated: boolean }> {
   if (process.stdin.isTTY) return { password: generatePassword(), generated: true };
   const password = await readFirstLine();
   const length = [...password].length;
-  if (length === 0) {
-    throw new UsageError(
-      `empty password on stdin (give one of at least ${MIN_PASSWORD_LENGTH} characters, or run on a terminal to get a generated one)`,
-    );
-  }
+  if (length === 0) return { password: generatePassword(), generated: true };
   if (length < MIN_PASSWORD_LENGTH) {
     throw new UsageError(
       `the password on stdin has ${length} characters; a password needs at least ${MIN_PASSWORD_LENGTH}`,

@@ -43,6 +43,7 @@ async function serve(withWorker: boolean): Promise<void> {
     metrics,
     ...(worker ? { worker } : {}),
     ...(config.oidc ? { oidc: config.oidc } : {}),
+    consoleSecret: config.consoleSecret,
   });
   const shutdown = async () => {
     await app.close();

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { OPEN_END } from './delivery-schema.js';
 import type { AppliedChange } from './process-delivery.js';
-import type { StoredPartner } from './response-schema.js';
+import { type StoredPartner, storedPartnerSchema } from './response-schema.js';
 import type { ChangeKind, TimelineRole } from './timeline.js';
 import { toPartnerRecord } from './unit-writes.js';
 
@@ -170,17 +170,6 @@ const feedRoleSchema = z.object({
   partner: z.object({ pmnumber: z.string() }),
 });
 
-const feedPartnerSchema = z.object({
-  reference: z.object({ pmnumber: z.string() }),
-  name: z.string().nullable(),
-  firstname: z.string().nullable(),
-  additionalname: z.string().nullable(),
-  commercial: z.enum(['COMMERCIAL', 'NON_COMMERCIAL']),
-  email: z.string().nullable(),
-  taxnumber: z.string().nullable(),
-  phonenumbers: z.array(z.object({ number: z.string(), type: z.enum(['MOBILE', 'BUSINESS', 'PRIVATE']) })),
-});
-
 export const changeFeedItemSchema = z.object({
   cursor: z.string(),
   dataDeliveryId: z.uuid(),
@@ -192,7 +181,7 @@ export const changeFeedItemSchema = z.object({
   role: z.string(),
   before: feedRoleSchema.nullable(),
   after: feedRoleSchema.nullable(),
-  partner: feedPartnerSchema.nullable(),
+  partner: storedPartnerSchema.nullable(),
 });
 
 /** The answer of `GET /msc/v1/changes`. */

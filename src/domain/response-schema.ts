@@ -36,7 +36,13 @@ const messageLists = {
   messages: z.array(plainMessageSchema).nullable(),
 };
 
-export const errorEnvelopeSchema = z.object({ status: z.literal('FAIL'), ...messageLists });
+/** Members in the order of spec section 6: status, messages, roleMessages, partnerMessages. */
+export const errorEnvelopeSchema = z.object({
+  status: z.literal('FAIL'),
+  messages: messageLists.messages,
+  roleMessages: messageLists.roleMessages,
+  partnerMessages: messageLists.partnerMessages,
+});
 export type ErrorEnvelope = z.infer<typeof errorEnvelopeSchema>;
 
 export const acceptedSchema = z.object({ dataDeliveryId: z.uuid() });
@@ -52,7 +58,8 @@ export const deliveryResultSchema = z.object({
   ...messageLists,
 });
 
-const storedPartnerSchema = z.object({
+/** A partner as E2 shows it (and the change feed, spec 10.2). */
+export const storedPartnerSchema = z.object({
   reference: z.object({ pmnumber: z.string() }),
   name: z.string().nullable(),
   firstname: z.string().nullable(),

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { Authenticator } from '../auth/authenticator.js';
 import { BearerAuthenticator, type BearerOptions } from '../auth/bearer.js';
 import type { TrustProxy } from '../config.js';
+import { registerConsole } from '../console/index.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import { credentialStore } from '../db/repositories/credentials.js';
 import { createWorkerWaker } from '../db/repositories/deliveries.js';
@@ -61,6 +62,8 @@ export interface AppOptions {
   idempotencyRetentionHours?: number;
   /** Bearer tokens of this OpenID Connect issuer next to Basic auth (spec 9.3); default none. */
   oidc?: BearerOptions;
+  /** Signs the support console's session cookies (OSR_CONSOLE_SECRET); default: a key kept in the database. */
+  consoleSecret?: string | undefined;
 }
 
 /**
@@ -68,7 +71,8 @@ export interface AppOptions {
  * collector (first, so it sees every route), validation, request ids, deadlines, operational
  * endpoints, the error envelope; then /docs and /openapi.json and, below `basePath`, overload
  * protection, authentication and the routes E1–E3; below `/msc/v1`, the metering company's side
- * with its operator accounts (src/http/msc-scope.ts, spec section 10).
+ * with its operator accounts (src/http/msc-scope.ts, spec section 10); at `/console`, the support
+ * console for the same operators (src/console/, spec 10.5).
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { database, logger, basePath } = options;
@@ -145,6 +149,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     requestsPerMinute: options.requestsPerMinute,
     metrics,
     ...(options.pressure === undefined ? {} : { pressure: options.pressure }),
+  });
+  // Spec 10.5: the support console at /console, for the same operators (src/console/).
+  await registerConsole(app, {
+    db: database.db,
+    operatorAuthenticator,
+    profile: options.profile,
+    metrics,
+    secret: options.consoleSecret,
   });
   return app;
 }

@@ -1,5 +1,3 @@
-import type { Socket } from 'node:net';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { WaitEnd, Waiter } from './delivery-waiters.js';
 
 /**
@@ -92,25 +90,5 @@ export class ChangeWaiters {
     if (!this.entries.delete(entry)) return; // ended before
     clearTimeout(entry.timer);
     entry.resolve(why);
-  }
-}
-
-/**
- * Holds the request until the wait ends. The client going away ends it at once (its slot is
- * free again); Node's idle-connection time-out is off meanwhile: waiting is not idling.
- */
-export async function holdRequest(request: FastifyRequest, reply: FastifyReply, waiter: Waiter): Promise<WaitEnd> {
-  const socket = request.raw.socket as Socket | null;
-  const idleTimeout = request.server.server.timeout;
-  const gone = () => waiter.cancel();
-  reply.raw.once('close', gone);
-  if (!socket || socket.destroyed) gone();
-  const pauseIdleTimeout = typeof socket?.setTimeout === 'function' && idleTimeout > 0;
-  if (pauseIdleTimeout) socket.setTimeout(0);
-  try {
-    return await waiter.ended;
-  } finally {
-    reply.raw.off('close', gone);
-    if (pauseIdleTimeout && !socket.destroyed) socket.setTimeout(idleTimeout);
   }
 }

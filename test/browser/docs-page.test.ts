@@ -49,11 +49,11 @@ describe.skipIf(Boolean(skipReason))('/docs in headless Chromium', { timeout: 60
     await h?.close();
   });
 
-  it('renders E1–E3 and the operational endpoints, and "Try it out" of E2 with Basic auth returns the demo unit', async () => {
+  it('renders E1–E3, the operational endpoints and the /msc/v1 part, and "Try it out" of E2 with Basic auth returns the demo unit', async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/docs`);
     const paths = page.locator('.opblock-summary-path');
-    await expect.poll(() => paths.count(), { timeout: 15_000 }).toBe(6);
+    await expect.poll(() => paths.count(), { timeout: 15_000 }).toBe(8);
     const shown = (await paths.allInnerTexts()).map((text) => text.replace(/\u200b/g, ''));
     expect(shown.sort()).toEqual([
       '/arge/on-site-roles/v1/billingunits/{bu}/on-site-roles/data-delivery/{dataDeliveryId}',
@@ -61,6 +61,8 @@ describe.skipIf(Boolean(skipReason))('/docs in headless Chromium', { timeout: 60
       '/arge/on-site-roles/v1/billingunits/{bu}/residentialunits/{ru}/on-site-roles',
       '/health',
       '/metrics',
+      '/msc/v1/changes',
+      '/msc/v1/uvi-recipients',
       '/ready',
     ]);
 

@@ -1,7 +1,8 @@
 import type { Command } from '@commander-js/extra-typings';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { buildProgram, main } from '../../src/cli/main.js';
-import { CLI_TIMEOUT_MS, expectOk, osr, type Run } from '../support/cli.js';
+import { buildProgram } from '../../src/cli/main.js';
+import { CLI_TIMEOUT_MS, expectOk, osr } from '../support/cli.js';
+import { inProcess } from '../support/cli-in-process.js';
 
 /**
  * Every `osr` command answers --help and `osr help <command…>`; commander's own errors are
@@ -9,26 +10,6 @@ import { CLI_TIMEOUT_MS, expectOk, osr, type Run } from '../support/cli.js';
  * (the command tree comes from the program itself, so a new command is covered too); the
  * commands of the issue also run as real processes.
  */
-
-/** Runs `main` in this process, capturing what it writes. */
-async function inProcess(argv: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(argv);
-    return { code, stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
 
 function commandPaths(command: Command, path: string[] = []): string[][] {
   return (command.commands as Command[]).flatMap((sub) => [

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import { CLI_TIMEOUT_MS, expectOk, expectUsageError, osr, type Run } from '../support/cli.js';
+import { CLI_TIMEOUT_MS, expectOk, expectUsageError, osr } from '../support/cli.js';
+import { inProcess } from '../support/cli-in-process.js';
 import { multiConnectionSkipReason } from '../support/database.js';
 import { BASE, basic, type Harness, seed, startHarness } from '../support/harness.js';
 
@@ -93,7 +93,6 @@ describe.skipIf(Boolean(skipReason))('osr operator', { timeout: CLI_TIMEOUT_MS }
     expectUsageError(await run(['add', 'a b'], 'long-enough-password\n'), /invalid operator name/);
     expectUsageError(await run(['add', 'x'.repeat(129)], 'long-enough-password\n'), /invalid operator name/);
     expectUsageError(await run(['add', 'newcomer'], 'short\n'), /a password needs at least 12/);
-    expectUsageError(await run(['add', 'newcomer'], ''), /empty password on stdin/);
     expectUsageError(await run(['add']), /missing required argument 'name'/);
     expectUsageError(await run(['revoke', 'nobody']), /unknown operator nobody/);
     expectUsageError(await run(['rotate', 'nobody'], 'long-enough-password\n'), /unknown operator nobody/);
@@ -143,6 +142,28 @@ describe.skipIf(Boolean(skipReason))('osr operator', { timeout: CLI_TIMEOUT_MS }
     expect((await osr(url, ['credential', 'list', 'acme'])).stdout).toMatch(/^shared\s+read-write\s+active/m);
   });
 
+  it('without a password on stdin (no input, or an empty first line), add and rotate generate one and print it once', async () => {
+    for (const [name, input] of [
+      ['piped-none', ''],
+      ['piped-empty', '\n'],
+    ] as const) {
+      const added = await run(['add', name], input);
+      expectOk(added);
+      const password = new RegExp(
+        `^created operator ${name}\npassword: (\\S+)\n\\(shown once; store it now\\)\n$`,
+      ).exec(added.stdout)?.[1];
+      expect(password, added.stdout).toBeDefined();
+      h.logs.remember(password as string);
+      expect(await status(basic(name, password as string))).toBe(200);
+    }
+    const rotated = await run(['rotate', 'piped-none'], '');
+    expectOk(rotated);
+    const next = /^rotated operator piped-none\npassword: (\S+)\n/.exec(rotated.stdout)?.[1];
+    expect(next, rotated.stdout).toBeDefined();
+    h.logs.remember(next as string);
+    expect(await status(basic('piped-none', next as string))).toBe(200);
+  });
+
   it('on a terminal, add generates a password and prints it once; rotate too', async () => {
     vi.stubEnv('DATABASE_URL', url);
     vi.stubEnv('LOG_LEVEL', 'silent');
@@ -170,25 +191,6 @@ describe.skipIf(Boolean(skipReason))('osr operator', { timeout: CLI_TIMEOUT_MS }
     }
   });
 });
-
-/** Runs `main` in this process, capturing what it writes. */
-async function inProcess(argv: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await main(argv), stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
 
 describe('osr operator on the embedded database', { timeout: CLI_TIMEOUT_MS }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'osr-operators-'));

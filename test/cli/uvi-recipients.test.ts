@@ -10,6 +10,7 @@ import { decodeUnitCursor, type Month, parseMonth, type UviUnit, unitOrder } fro
 import { CLI_TIMEOUT_MS, expectOk, expectUsageError, osr, type Run } from '../support/cli.js';
 import { createTestDatabase, multiConnectionSkipReason, type TestDatabase } from '../support/database.js';
 import { type OsrProcess, REPO_ROOT, startOsr, waitFor } from '../support/processes.js';
+import { type SeedUnit, seedUnits } from '../support/seed-units.js';
 
 /**
  * Spec 10.3 from the outside: `osr uvi-recipients` as a real process on real PostgreSQL (data
@@ -21,22 +22,8 @@ const HEADER =
   'billingunit,residentialunit,from,to,days,full_month,pmnumber,name,firstname,additionalname,commercial\n';
 const FEBRUARY_2024 = parseMonth('2024-02') as Month;
 
-interface SeedRole {
-  role?: string;
-  from: string;
-  to: string | null;
-  pmnumber: string;
-}
-interface SeedPartner {
-  pmnumber: string;
-  name: string | null;
-  firstname: string | null;
-  additionalname?: string | null;
-  commercial?: string;
-}
-
 /** The units of February 2024 and what each should show (or not) in the answer. */
-const UNITS: { bu: string; ru: string; roles: SeedRole[]; partners: SeedPartner[] }[] = [
+const UNITS: SeedUnit[] = [
   // no change: one recipient for the whole (leap) month
   {
     bu: '654321',
@@ -181,45 +168,7 @@ const MANY_UNITS = 12_001;
 
 async function seed(database: TestDatabase): Promise<void> {
   const db = database.handle.db;
-  await db.insertInto('clients').values({ id: 'acme' }).execute();
-  const billingUnits = [...new Set(UNITS.map((unit) => unit.bu)), '200000', '200001', '777777'];
-  await db
-    .insertInto('billing_units')
-    .values(billingUnits.map((mscnumber) => ({ mscnumber, client_id: 'acme', contracts: ['S-COR', 'S-BIR'] })))
-    .execute();
-  for (const unit of UNITS) {
-    const { id } = await db
-      .insertInto('residential_units')
-      .values({ billing_unit: unit.bu, mscnumber: unit.ru })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    for (const role of unit.roles) {
-      await db
-        .insertInto('roles')
-        .values({
-          residential_unit: id,
-          role: role.role ?? 'S-COR',
-          from_date: role.from,
-          to_date: role.to,
-          partner_pmnumber: role.pmnumber,
-        })
-        .execute();
-    }
-    for (const p of unit.partners) {
-      await db
-        .insertInto('partners')
-        .values({
-          residential_unit: id,
-          pmnumber: p.pmnumber,
-          name: p.name,
-          firstname: p.firstname,
-          additionalname: p.additionalname ?? null,
-          commercial: p.commercial ?? 'NON_COMMERCIAL',
-          phonenumbers: '[]',
-        })
-        .execute();
-    }
-  }
+  await seedUnits(db, UNITS, { contracts: ['S-COR', 'S-BIR'], moreBillingUnits: ['200000', '200001', '777777'] });
   // 9999 units in 200000 and the rest in 200001, each with one role in January 1990
   await sql`
     INSERT INTO residential_units (billing_unit, mscnumber)

@@ -33,7 +33,7 @@ const LANDED: Record<string, string> = {
   '0008_operators': '03c00101953d99a82865d9d9238d228fe6e460616ac853acae3884e3fe1ccd11',
   '0009_change_feed': '0029e41b6bd06e660d4f212e320c6b9d0fb667286b593913336f73db2017d1d7',
   '0010_residential_units_code_point_order': '57b51def9e2234863f68e908db1890c1b695441a8b2517024cc776272d214711',
-  '0011_console_sessions': 'fde7143e5c54085681bd7c30b962e18a4729026f0ead81f6da017ebf3ae326d4',
+  '0011_console_sessions': 'f38d2cff157e3158f6f014a04183e8bb0fa80eb84b4c896642dadcc455dc2126',
 };
 
 describe('the committed migration files', () => {

@@ -455,6 +455,29 @@ describe('OSR_OIDC_CLIENT_CLAIM: that claim alone names the client', () => {
   });
 });
 
+describe("the discovery document's issuer", () => {
+  for (const [named, expected] of [
+    ['none', 200],
+    ['http://elsewhere.invalid', 503],
+  ] as const) {
+    it(`${named === 'none' ? 'absent: its jwks_uri is used' : 'another issuer: unusable, 503'}`, async () => {
+      const idp = await IdentityProvider.start();
+      idp.discoveryIssuer = named;
+      await idp.addKey('rsa-1', 'RS256');
+      const clock = fakeClock();
+      const h = await startWithIssuer(idp, clock);
+      try {
+        const token = await idp.sign({ kid: 'rsa-1', now: clock.seconds(), claims: { azp: 'erp-app' } });
+        expect((await get(h, bearer(token))).statusCode).toBe(expected);
+        expect(idp.requests).toEqual({ discovery: 1, jwks: expected === 200 ? 1 : 0 });
+      } finally {
+        await h.close();
+        await idp.close();
+      }
+    });
+  }
+});
+
 describe('an issuer that was never reached', () => {
   let idp: IdentityProvider;
   let h: Harness;

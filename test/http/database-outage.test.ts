@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DatabaseHandle, openDatabase } from '../../src/db/connection.js';
+import type { DatabaseHandle } from '../../src/db/connection.js';
 import { insertDelivery } from '../../src/db/repositories/deliveries.js';
 import { deliveryBodySchema } from '../../src/domain/delivery-schema.js';
 import { DEFAULT_PROFILE } from '../../src/domain/process-delivery.js';
@@ -12,7 +12,7 @@ import { multiConnectionSkipReason } from '../support/database.js';
 import { awaitResult, BASE, basic, type Harness, postDelivery, seed, startHarness } from '../support/harness.js';
 import { waitFor } from '../support/processes.js';
 import { HTTP_ERROR, moveInMustermann, useCase1 } from '../support/spec.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
+import { openThroughProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 const skipReason = multiConnectionSkipReason();
 if (skipReason) console.warn(`[skipped] database outage: ${skipReason}`);
@@ -37,11 +37,7 @@ describe.skipIf(Boolean(skipReason))('database outage', { timeout: 60_000 }, () 
       clients: [{ id: 'acme', billingUnits: [{ mscnumber: '654321', units: ['0001', '0002'] }] }],
       credentials: [{ clientId: 'acme', username: 'erp', password: 'erp-password' }],
     });
-    const target = new URL(h.database.url as string);
-    proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
-    const port = await proxy.listen();
-    target.host = `127.0.0.1:${port}`;
-    proxied = await openDatabase({ databaseUrl: target.toString(), dataDir: '' });
+    ({ proxy, proxied } = await openThroughProxy(h.database.url as string));
     const logger = pino({ level: 'silent' });
     worker = new DeliveryWorker(proxied, { profile: DEFAULT_PROFILE, logger, pollIntervalMs: 200 });
     await worker.start();

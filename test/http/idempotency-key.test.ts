@@ -1,5 +1,4 @@
 import type { AddressInfo } from 'node:net';
-import net from 'node:net';
 import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -11,6 +10,7 @@ import { createLogger } from '../../src/logger.js';
 import { expectOk, osr } from '../support/cli.js';
 import { multiConnectionSkipReason } from '../support/database.js';
 import { awaitResult, BASE, basic, type Harness, postDelivery, seed, startHarness } from '../support/harness.js';
+import { rawRequest } from '../support/real-http.js';
 import { HTTP_ERROR, moveInMustermann, SCHEMA_KEY } from '../support/spec.js';
 
 /**
@@ -345,7 +345,7 @@ describe('E1 with an Idempotency-Key (spec 9.2)', () => {
 
     it('sent twice on the wire: 400 (Node would join the two values)', async () => {
       const payload = body();
-      const answer = await rawExchange(
+      const answer = await rawRequest(
         port,
         `POST ${unitPath(BU, '0001')} HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH}\r\n` +
           'Content-Type: application/json\r\nIdempotency-Key: wire\r\nIdempotency-Key: wire\r\n' +
@@ -465,21 +465,4 @@ async function waitForBlockedStore(db: Harness['database']['handle']['db']): Pro
     if (Date.now() > deadline) throw new Error('no request waited while storing its delivery');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-}
-
-/** Writes `request` to a fresh connection and parses the answer (the server closes it). */
-function rawExchange(port: number, request: string): Promise<{ statusLine: string; body: unknown }> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let answer = '';
-    socket.on('data', (data) => {
-      answer += data;
-    });
-    socket.on('close', () => {
-      const [head = '', rest = ''] = answer.split('\r\n\r\n');
-      resolve({ statusLine: head.split('\r\n')[0] ?? '', body: rest ? JSON.parse(rest) : undefined });
-    });
-    socket.on('error', reject);
-    socket.on('connect', () => socket.write(request));
-  });
 }

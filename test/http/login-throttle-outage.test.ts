@@ -1,14 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DatabaseHandle, openDatabase } from '../../src/db/connection.js';
+import type { DatabaseHandle } from '../../src/db/connection.js';
 import { FAILED_LOGIN_LIMITS } from '../../src/domain/login-throttle.js';
 import { DEFAULT_PROFILE } from '../../src/domain/process-delivery.js';
 import { buildApp } from '../../src/http/app.js';
 import { multiConnectionSkipReason } from '../support/database.js';
 import { BASE, basic, type Harness, seed, startHarness } from '../support/harness.js';
 import { HTTP_ERROR } from '../support/spec.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
+import { openThroughProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 const skipReason = multiConnectionSkipReason();
 if (skipReason) console.warn(`[skipped] the login throttle while the database is gone: ${skipReason}`);
@@ -36,10 +36,7 @@ describe.skipIf(Boolean(skipReason))('the login throttle while the database is g
         { clientId: 'acme', username: 'other', password: 'other-password' },
       ],
     });
-    const target = new URL(h.database.url as string);
-    proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
-    target.host = `127.0.0.1:${await proxy.listen()}`;
-    proxied = await openDatabase({ databaseUrl: target.toString(), dataDir: '' });
+    ({ proxy, proxied } = await openThroughProxy(h.database.url as string));
     app = await buildApp({
       database: proxied,
       logger: pino({ level: 'silent' }),

@@ -12,7 +12,7 @@ import { DeliveryWorker } from '../../src/worker/worker.js';
 import { createTestDatabase, multiConnectionSkipReason, type TestDatabase } from '../support/database.js';
 import { BASE, basic } from '../support/harness.js';
 import { moveInMustermann } from '../support/spec.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
+import { openThroughProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { manySockets, metricValue, send, type TimedAnswer } from '../support/waiting-http.js';
 import { SYSTEM, SYSTEM_AUTH, seedSystemDatabase } from '../system/support/system-seed.js';
 
@@ -249,11 +249,8 @@ describe.skipIf(Boolean(skipReason))('Prefer: wait after missed notifications (P
   beforeAll(async () => {
     database = await createTestDatabase();
     await seedSystemDatabase(database.handle.db, UNITS);
-    const target = new URL(database.url as string);
-    proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
-    target.host = `127.0.0.1:${await proxy.listen()}`;
     // The API reaches the database through the proxy; the worker directly.
-    proxied = await openDatabase({ databaseUrl: target.toString(), dataDir: '' });
+    ({ proxy, proxied } = await openThroughProxy(database.url as string));
     const logger = createLogger('silent');
     worker = new DeliveryWorker(database.handle, { profile: DEFAULT_PROFILE, logger, pollIntervalMs: 100 });
     app = await buildApp({

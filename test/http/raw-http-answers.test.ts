@@ -1,7 +1,6 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE, basic } from '../support/harness.js';
-import { type ListeningApp, startListeningApp } from '../support/real-http.js';
+import { type ListeningApp, rawRequest, startListeningApp } from '../support/real-http.js';
 import { HTTP_ERROR, SCHEMA_KEY } from '../support/spec.js';
 
 /**
@@ -13,33 +12,6 @@ import { HTTP_ERROR, SCHEMA_KEY } from '../support/spec.js';
 const AUTH = basic('erp', 'erp-password');
 const E2 = `${BASE}/billingunits/654321/residentialunits/0001/on-site-roles`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-interface RawAnswer {
-  statusLine: string;
-  headers: Record<string, string>;
-  body: unknown;
-}
-
-/** Writes `request` to a fresh connection and parses what the server answers before it closes. */
-function rawRequest(port: number, request: string): Promise<RawAnswer> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let answer = '';
-    socket.on('data', (data) => {
-      answer += data;
-    });
-    socket.on('close', () => {
-      const [head = '', body = ''] = answer.split('\r\n\r\n');
-      const [statusLine = '', ...lines] = head.split('\r\n');
-      const headers = Object.fromEntries(
-        lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
-      );
-      resolve({ statusLine, headers, body: body ? JSON.parse(body) : undefined });
-    });
-    socket.on('error', reject);
-    socket.on('connect', () => socket.write(request));
-  });
-}
 
 const envelope = (messages: unknown[]) => ({ status: 'FAIL', messages, roleMessages: null, partnerMessages: null });
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UVI_QUERY_RULES } from '../../src/domain/uvi-recipients.js';
 import { uviRecipientsSchema } from '../../src/http/routes/msc-uvi-recipients.js';
 import { basic, type Harness, seedOperators, startHarness } from '../support/harness.js';
+import { type SeedUnit, seedUnits } from '../support/seed-units.js';
 import { SCHEMA_KEY } from '../support/spec.js';
 
 /**
@@ -12,13 +13,6 @@ import { SCHEMA_KEY } from '../support/spec.js';
 
 const OPERATOR = basic('billing', 'billing-password');
 const READ_ONLY = basic('viewer', 'viewer-password');
-
-interface SeedUnit {
-  bu: string;
-  ru: string;
-  roles: { role?: string; from: string; to: string | null; pmnumber: string }[];
-  partners: { pmnumber: string; name: string; firstname: string | null }[];
-}
 
 const UNITS: SeedUnit[] = [
   {
@@ -117,54 +111,6 @@ const FEBRUARY = [
   },
 ];
 
-async function seedUnits(h: Harness): Promise<void> {
-  const db = h.database.handle.db;
-  await db.insertInto('clients').values({ id: 'acme' }).execute();
-  await db
-    .insertInto('billing_units')
-    .values(
-      [...new Set(UNITS.map((unit) => unit.bu))].map((mscnumber) => ({
-        mscnumber,
-        client_id: 'acme',
-        contracts: ['S-COR'],
-      })),
-    )
-    .execute();
-  for (const unit of UNITS) {
-    const { id } = await db
-      .insertInto('residential_units')
-      .values({ billing_unit: unit.bu, mscnumber: unit.ru })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    for (const role of unit.roles) {
-      await db
-        .insertInto('roles')
-        .values({
-          residential_unit: id,
-          role: role.role ?? 'S-COR',
-          from_date: role.from,
-          to_date: role.to,
-          partner_pmnumber: role.pmnumber,
-        })
-        .execute();
-    }
-    for (const p of unit.partners) {
-      await db
-        .insertInto('partners')
-        .values({
-          residential_unit: id,
-          pmnumber: p.pmnumber,
-          name: p.name,
-          firstname: p.firstname,
-          additionalname: null,
-          commercial: 'NON_COMMERCIAL',
-          phonenumbers: '[]',
-        })
-        .execute();
-    }
-  }
-}
-
 const schemaError = (...violations: [name: keyof typeof UVI_QUERY_RULES][]) => ({
   status: 'FAIL',
   messages: violations.map(([name]) => ({ key: SCHEMA_KEY, message: UVI_QUERY_RULES[name], path: `/query/${name}` })),
@@ -187,7 +133,7 @@ describe('GET /msc/v1/uvi-recipients (10.3)', () => {
 
   beforeAll(async () => {
     h = await startHarness({ worker: false });
-    await seedUnits(h);
+    await seedUnits(h.database.handle.db, UNITS, { contracts: ['S-COR'] });
     await seedOperators(h, [
       { name: 'billing', password: 'billing-password' },
       { name: 'viewer', password: 'viewer-password', readOnly: true },

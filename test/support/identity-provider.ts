@@ -33,6 +33,8 @@ export class IdentityProvider {
   readonly requests = { discovery: 0, jwks: 0 };
   /** While true, every request's connection is reset (counted all the same). */
   failing = false;
+  /** The discovery document's `issuer`: this provider's own (default), another, or none at all. */
+  discoveryIssuer: 'own' | 'none' | string = 'own';
   private readonly keys = new Map<string, SigningKey>();
 
   private constructor(
@@ -111,7 +113,12 @@ export class IdentityProvider {
     const json = (status: number, body: unknown) =>
       response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (url === '/.well-known/openid-configuration') {
-      json(200, { issuer: this.issuer, jwks_uri: this.jwksUrl, id_token_signing_alg_values_supported: ['RS256'] });
+      const issuer = this.discoveryIssuer === 'own' ? this.issuer : this.discoveryIssuer;
+      json(200, {
+        ...(issuer === 'none' ? {} : { issuer }),
+        jwks_uri: this.jwksUrl,
+        id_token_signing_alg_values_supported: ['RS256'],
+      });
     } else if (url === '/jwks') {
       json(200, { keys: [...this.keys.values()].filter((key) => key.published).map((key) => key.publicJwk) });
     } else {

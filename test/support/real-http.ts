@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_PROFILE } from '../../src/domain/process-delivery.js';
 import { buildApp } from '../../src/http/app.js';
@@ -40,4 +40,31 @@ export async function startListeningApp({ requestTimeoutMs }: { requestTimeoutMs
       await h.close();
     },
   };
+}
+
+export interface RawAnswer {
+  statusLine: string;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/** Writes `request` to a fresh connection and parses what the server answers before it closes. */
+export function rawRequest(port: number, request: string): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (data) => {
+      answer += data;
+    });
+    socket.on('close', () => {
+      const [head = '', body = ''] = answer.split('\r\n\r\n');
+      const [statusLine = '', ...lines] = head.split('\r\n');
+      const headers = Object.fromEntries(
+        lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+      );
+      resolve({ statusLine, headers, body: body ? JSON.parse(body) : undefined });
+    });
+    socket.on('error', reject);
+    socket.on('connect', () => socket.write(request));
+  });
 }

@@ -242,3 +242,26 @@ export const moveInMustermann = (unit?: { bu?: string; ru?: string }) => example
 export const useCase1 = (unit?: { bu?: string; ru?: string }) => example('use-case-1.json', unit);
 export const useCase2 = (unit?: { bu?: string; ru?: string }) => example('use-case-2.json', unit);
 export const useCase3 = (unit?: { bu?: string; ru?: string }) => example('use-case-3.json', unit);
+
+// ---------------------------------------------------------------------------------------------
+// Chains of deliveries for the concurrency tests: each only succeeds after the ones before it.
+
+const tenant = (k: number) => ({ reference: { pmnumber: `P${k}` }, name: `Name ${k}`, firstname: `First ${k}` });
+
+/**
+ * Delivery k of unit `ru` (billing unit 654321) only succeeds after deliveries 0…k-1: it ends
+ * tenant k-1's open role (UPDATE, U1/U2 if out of order) and moves tenant k in from the year
+ * 2000 + k (INSERT, I2 if the previous is open). k = 0 is one change, the others two.
+ */
+export function chainedDelivery(ru: string, k: number) {
+  const moveIn = { change: 'INSERT', role: 'S-COR', from: `${2000 + k}-01-01`, partner: { pmnumber: `P${k}` } };
+  if (k === 0) return delivery([moveIn], [tenant(0)], { ru });
+  const moveOut = {
+    change: 'UPDATE',
+    role: 'S-COR',
+    from: `${1999 + k}-01-01`,
+    to: `${1999 + k}-12-31`,
+    partner: { pmnumber: `P${k - 1}` },
+  };
+  return delivery([moveOut, moveIn], [tenant(k - 1), tenant(k)], { ru });
+}

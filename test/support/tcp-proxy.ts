@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { type DatabaseHandle, openDatabase } from '../../src/db/connection.js';
 
 /** A TCP proxy to PostgreSQL that a test can cut (an outage) and restore. */
 export class TcpProxy {
@@ -46,4 +47,12 @@ export class TcpProxy {
     this.cut();
     await new Promise((resolve) => this.server.close(resolve));
   }
+}
+
+/** A proxy in front of the PostgreSQL database at `url`, and a handle that reaches it only through the proxy. */
+export async function openThroughProxy(url: string): Promise<{ proxy: TcpProxy; proxied: DatabaseHandle }> {
+  const target = new URL(url);
+  const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+  target.host = `127.0.0.1:${await proxy.listen()}`;
+  return { proxy, proxied: await openDatabase({ databaseUrl: target.toString(), dataDir: '' }) };
 }

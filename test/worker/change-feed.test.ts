@@ -4,7 +4,7 @@ import { expectedFeed, verifyFeed } from '../support/change-feed-check.js';
 import { multiConnectionSkipReason } from '../support/database.js';
 import { basic, type Harness, postDelivery, seed, seedOperators, startHarness } from '../support/harness.js';
 import { type OsrProcess, startOsr, waitFor } from '../support/processes.js';
-import { delivery } from '../support/spec.js';
+import { chainedDelivery } from '../support/spec.js';
 
 /**
  * Spec 10.2's guarantee under concurrency, with real processes: three worker processes (two claim
@@ -20,22 +20,6 @@ const AUTH = basic('erp', 'erp-password');
 const OPERATOR = basic('feed', 'feed-password');
 const skipReason = multiConnectionSkipReason();
 if (skipReason) console.warn(`[skipped] the change feed under concurrent worker processes: ${skipReason}`);
-
-const tenant = (k: number) => ({ reference: { pmnumber: `P${k}` }, name: `Name ${k}`, firstname: `First ${k}` });
-
-/** Delivery k of a unit ends tenant k-1's role (UPDATE) and moves tenant k in (INSERT): k = 0 is one change, the others two. */
-function chainedDelivery(ru: string, k: number) {
-  const moveIn = { change: 'INSERT', role: 'S-COR', from: `${2000 + k}-01-01`, partner: { pmnumber: `P${k}` } };
-  if (k === 0) return delivery([moveIn], [tenant(0)], { ru });
-  const moveOut = {
-    change: 'UPDATE',
-    role: 'S-COR',
-    from: `${1999 + k}-01-01`,
-    to: `${1999 + k}-12-31`,
-    partner: { pmnumber: `P${k - 1}` },
-  };
-  return delivery([moveOut, moveIn], [tenant(k - 1), tenant(k)], { ru });
-}
 
 describe.skipIf(Boolean(skipReason))('the change feed while several worker processes commit', () => {
   let h: Harness;

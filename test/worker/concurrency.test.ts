@@ -2,36 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multiConnectionSkipReason } from '../support/database.js';
 import { basic, getRoles, type Harness, postDelivery, seed, startHarness } from '../support/harness.js';
 import { type OsrProcess, startOsr, waitFor } from '../support/processes.js';
-import { delivery } from '../support/spec.js';
+import { chainedDelivery } from '../support/spec.js';
 
 const UNITS = Array.from({ length: 10 }, (_, i) => String(i + 1).padStart(4, '0'));
 const DELIVERIES_PER_UNIT = 20;
 const AUTH = basic('erp', 'erp-password');
 const skipReason = multiConnectionSkipReason();
 if (skipReason) console.warn(`[skipped] worker concurrency with real processes: ${skipReason}`);
-
-const tenant = (k: number) => ({
-  reference: { pmnumber: `P${k}` },
-  name: `Name ${k}`,
-  firstname: `First ${k}`,
-});
-
-/**
- * Delivery k of a unit only succeeds after deliveries 0…k-1: it ends tenant k-1's open role
- * (UPDATE, U1/U2 if out of order) and moves tenant k in (INSERT, I2 if the previous is open).
- */
-function chainedDelivery(ru: string, k: number) {
-  const moveIn = { change: 'INSERT', role: 'S-COR', from: `${2000 + k}-01-01`, partner: { pmnumber: `P${k}` } };
-  if (k === 0) return delivery([moveIn], [tenant(0)], { ru });
-  const moveOut = {
-    change: 'UPDATE',
-    role: 'S-COR',
-    from: `${2000 + k - 1}-01-01`,
-    to: `${2000 + k - 1}-12-31`,
-    partner: { pmnumber: `P${k - 1}` },
-  };
-  return delivery([moveOut, moveIn], [tenant(k - 1), tenant(k)], { ru });
-}
 
 describe.skipIf(Boolean(skipReason))('two worker processes on one database', () => {
   let h: Harness;

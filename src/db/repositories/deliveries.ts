@@ -3,7 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Principal } from '../../auth/authenticator.js';
 import type { DeliveryBody } from '../../domain/delivery-schema.js';
 import type { DeliveryStatus, PartnerMessage, PlainMessage, RoleMessage } from '../../domain/response-schema.js';
-import { callFunction } from '../functions.js';
+import { callFunction, type FunctionArguments } from '../functions.js';
 import type { Database } from '../schema.js';
 import { type Checked, checked, credentialArguments } from './credentials.js';
 
@@ -57,17 +57,23 @@ export async function acceptDelivery(
   principal: Principal,
   delivery: Omit<NewDelivery, 'clientId' | 'credential'>,
 ): Promise<Checked<void>> {
-  const accepted = await callFunction(db, 'osr_accept', {
-    ...credentialArguments(principal),
-    p_id: delivery.id,
-    p_billing_unit: delivery.billingUnit,
-    p_residential_unit: delivery.residentialUnit,
-    p_unit_key: unitKey(delivery.billingUnit, delivery.residentialUnit),
-    p_body: delivery.body,
-    p_request_id: delivery.requestId,
-  });
+  const accepted = await callFunction(db, 'osr_accept', acceptArguments(principal, delivery));
   return checked(accepted === true, () => undefined);
 }
+
+/** The arguments of osr_accept: the caller's credential, then the delivery (osr_accept_with_key's first ones too). */
+export const acceptArguments = (
+  principal: Principal,
+  delivery: Omit<NewDelivery, 'clientId' | 'credential'>,
+): FunctionArguments<'osr_accept'> => ({
+  ...credentialArguments(principal),
+  p_id: delivery.id,
+  p_billing_unit: delivery.billingUnit,
+  p_residential_unit: delivery.residentialUnit,
+  p_unit_key: unitKey(delivery.billingUnit, delivery.residentialUnit),
+  p_body: delivery.body,
+  p_request_id: delivery.requestId,
+});
 
 /**
  * Wakes the workers with at most one NOTIFY in flight per process: requests that commit while

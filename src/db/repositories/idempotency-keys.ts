@@ -4,7 +4,7 @@ import type { StoredKey } from '../../domain/idempotency-key.js';
 import { callFunction } from '../functions.js';
 import type { Database } from '../schema.js';
 import { type Checked, checked, credentialArguments } from './credentials.js';
-import { type NewDelivery, unitKey } from './deliveries.js';
+import { acceptArguments, type NewDelivery } from './deliveries.js';
 
 /** E1's idempotency keys (spec 9.2): what is stored; src/domain/idempotency-key.ts decides what it means. */
 
@@ -45,13 +45,7 @@ export async function acceptDeliveryWithKey(
   { key, fingerprint, retentionHours }: KeyedRequest,
 ): Promise<Checked<KeyedAcceptance>> {
   const [row] = await callFunction(db, 'osr_accept_with_key', {
-    ...credentialArguments(principal),
-    p_id: delivery.id,
-    p_billing_unit: delivery.billingUnit,
-    p_residential_unit: delivery.residentialUnit,
-    p_unit_key: unitKey(delivery.billingUnit, delivery.residentialUnit),
-    p_body: delivery.body,
-    p_request_id: delivery.requestId,
+    ...acceptArguments(principal, delivery),
     p_key: key,
     p_fingerprint: fingerprint,
     p_retention_seconds: retentionHours * 3600,

@@ -1,10 +1,11 @@
 import { type Kysely, sql } from 'kysely';
-import type { CredentialStore, Principal, RecordedFailures, StoredCredential } from '../../auth/authenticator.js';
+import type { CredentialStore, Principal } from '../../auth/authenticator.js';
 import { verifyPassword } from '../../auth/password.js';
 import { callFunction } from '../functions.js';
 import type { Database } from '../schema.js';
 import { type AddOutcome, ConflictError } from './admin.js';
-import { announceLoginLockout, lockedLoginKeys, recordLoginFailure, times } from './login-failures.js';
+import { announceLoginLockout, lockedLoginKeys, recordLoginFailure } from './login-failures.js';
+import { readSignIn } from './sign-in.js';
 
 /**
  * Operator accounts (spec 10.1, migrations/0008_operators.sql): the metering company's staff and
@@ -20,50 +21,15 @@ import { announceLoginLockout, lockedLoginKeys, recordLoginFailure, times } from
  */
 export const NO_CLIENT = '';
 
-/**
- * A sign-in's one read, as for client credentials (src/db/repositories/credentials.ts): the
- * operator row, if any, and the recorded failures of the attempt's throttle keys.
- */
-export async function findOperatorSignIn(
-  db: Kysely<Database>,
-  name: string,
-  keys: { username: string; address: string },
-): Promise<{ credential: StoredCredential | undefined; failures: RecordedFailures }> {
-  const { rows } = await sql<{
-    name: string | null;
-    password_hash: string;
-    read_only: boolean;
-    revoked: boolean;
-    username_failures: Date[] | null;
-    address_failures: Date[] | null;
-    checked_at: Date;
-  }>`
-    SELECT o.name, o.password_hash, o.read_only, o.revoked_at IS NOT NULL AS revoked,
-           (SELECT f.failed_at FROM login_failures f WHERE f.key = ${keys.username}) AS username_failures,
-           (SELECT f.failed_at FROM login_failures f WHERE f.key = ${keys.address}) AS address_failures,
-           now() AS checked_at
-    FROM (SELECT) AS attempt LEFT JOIN operators o ON o.name = ${name}
-  `.execute(db);
-  const row = rows[0];
-  if (!row) throw new Error('the operator sign-in statement returned no row');
-  return {
-    credential:
-      row.name === null
-        ? undefined
-        : {
-            username: row.name,
-            clientId: NO_CLIENT,
-            passwordHash: row.password_hash,
-            readOnly: row.read_only,
-            revoked: row.revoked,
-          },
-    failures: {
-      username: times(row.username_failures),
-      address: times(row.address_failures),
-      now: row.checked_at.getTime(),
-    },
-  };
-}
+/** A sign-in's one read (src/db/repositories/sign-in.ts) of an operator: a principal of no client. */
+export const findOperatorSignIn = (db: Kysely<Database>, name: string, keys: { username: string; address: string }) =>
+  readSignIn(
+    db,
+    sql`SELECT name AS username, ${NO_CLIENT}::text AS client_id, password_hash, read_only,
+               revoked_at IS NOT NULL AS revoked
+        FROM operators WHERE name = ${name}`,
+    keys,
+  );
 
 /** Whether the operator row is still the one the principal was verified against (osr_operator_current). */
 export async function operatorIsCurrent(db: Kysely<Database>, principal: Principal): Promise<boolean> {

@@ -1,5 +1,4 @@
-import type { Socket } from 'node:net';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
@@ -9,8 +8,9 @@ import { deliveryVisibleTo } from '../../domain/access.js';
 import { HTTP } from '../../domain/messages.js';
 import { deliveryResultSchema } from '../../domain/response-schema.js';
 import { principalOf, withCurrentCredential } from '../auth.js';
-import type { DeliveryWaiters, WaitEnd, Waiter } from '../delivery-waiters.js';
+import type { DeliveryWaiters } from '../delivery-waiters.js';
 import { HttpError } from '../errors.js';
+import { holdRequest } from '../hold-request.js';
 import { errorResponses } from '../openapi-examples.js';
 import { preferredWaitSeconds } from '../prefer-wait.js';
 import type { RouteContext } from './context.js';
@@ -45,7 +45,7 @@ export const deliveryResultRoute =
         try {
           const delivery = await visibleDelivery(request, db, bu, id);
           if (delivery.status !== 'PENDING' || !waiter) return resultOf(delivery);
-          const end = await held(request, reply, waiter);
+          const end = await holdRequest(request, reply, waiter);
           reply.header('Preference-Applied', `wait=${waitSeconds}`);
           if (end === 'cancelled') return resultOf(delivery); // the client went away
           // Else the server's close would wait for this kept-alive connection to idle out.
@@ -74,26 +74,6 @@ async function visibleDelivery(
   const caller = { clientId: principalOf(request).clientId, billingUnitPath: bu };
   if (!delivery || !deliveryVisibleTo(delivery, caller)) throw notFound();
   return delivery;
-}
-
-/**
- * Holds the request until the wait ends. The client going away ends it at once (its slot is
- * free again); Node's idle-connection time-out (60 s) is off meanwhile: waiting is not idling.
- */
-async function held(request: FastifyRequest, reply: FastifyReply, waiter: Waiter): Promise<WaitEnd> {
-  const socket = request.raw.socket as Socket | null;
-  const idleTimeout = request.server.server.timeout;
-  const gone = () => waiter.cancel();
-  reply.raw.once('close', gone);
-  if (!socket || socket.destroyed) gone();
-  const pauseIdleTimeout = typeof socket?.setTimeout === 'function' && idleTimeout > 0;
-  if (pauseIdleTimeout) socket.setTimeout(0);
-  try {
-    return await waiter.ended;
-  } finally {
-    reply.raw.off('close', gone);
-    if (pauseIdleTimeout && !socket.destroyed) socket.setTimeout(idleTimeout);
-  }
 }
 
 const resultOf = (delivery: StoredDelivery) => ({

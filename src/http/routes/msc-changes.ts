@@ -10,9 +10,10 @@ import {
   parseChangeFeedQuery,
   UNKNOWN_CURSOR,
 } from '../../domain/change-feed.js';
-import { ChangeWaiters, holdRequest } from '../change-waiters.js';
+import { ChangeWaiters } from '../change-waiters.js';
 import { DEFAULT_MAX_WAITERS, type Waiter } from '../delivery-waiters.js';
 import { answers } from '../errors.js';
+import { holdRequest } from '../hold-request.js';
 import type { MscRoutePlugin } from '../msc-routes.js';
 import { errorResponses } from '../openapi-examples.js';
 import { preferredWaitSeconds } from '../prefer-wait.js';
