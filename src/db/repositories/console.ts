@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { PartnerMessage, PlainMessage, RoleMessage } from '../../domain/response-schema.js';
 import type { TimelineRole } from '../../domain/timeline.js';
 import type { Database } from '../schema.js';
+import { DELIVERY_SUMMARY_COLUMNS } from './operator.js';
 
 /**
  * The support console's reads and its sessions (spec 10.5, src/console/). Reads only what the
@@ -268,22 +269,7 @@ export async function findDeliveries(
   filter: DeliveryFilter,
   page: DeliveryPage,
 ): Promise<{ rows: DeliverySummary[]; hasOlder: boolean; hasNewer: boolean }> {
-  let query = db
-    .selectFrom('deliveries')
-    .select([
-      'id',
-      'seq',
-      'status',
-      'client_id',
-      'credential',
-      'billing_unit',
-      'residential_unit',
-      'received_at',
-      'processed_at',
-      'messages',
-      'role_messages',
-      'partner_messages',
-    ]);
+  let query = db.selectFrom('deliveries').select([...DELIVERY_SUMMARY_COLUMNS, 'seq']);
   if (filter.status) query = query.where('status', '=', filter.status);
   if (filter.clientId) query = query.where('client_id', '=', filter.clientId);
   if (filter.billingUnit) query = query.where('billing_unit', '=', filter.billingUnit);
@@ -340,22 +326,7 @@ const deliverySummary = (row: {
 export async function findDeliveryDetail(db: Kysely<Database>, id: string) {
   const row = await db
     .selectFrom('deliveries')
-    .select([
-      'id',
-      'seq',
-      'status',
-      'client_id',
-      'credential',
-      'billing_unit',
-      'residential_unit',
-      'received_at',
-      'processed_at',
-      'messages',
-      'role_messages',
-      'partner_messages',
-      'body',
-      'purged_at',
-    ])
+    .select([...DELIVERY_SUMMARY_COLUMNS, 'seq', 'body', 'purged_at'])
     .where('id', '=', id)
     .executeTakeFirst();
   return row && { ...deliverySummary(row), body: row.body as unknown, purgedAt: row.purged_at as Date | null };

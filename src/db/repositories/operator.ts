@@ -57,27 +57,26 @@ export async function unitHistory(db: Kysely<Database>, billingUnit: string, res
     .execute();
 }
 
+/** A delivery's columns for lists (`osr deliveries`, the console): everything but the body. */
+export const DELIVERY_SUMMARY_COLUMNS = [
+  'id',
+  'status',
+  'client_id',
+  'credential',
+  'billing_unit',
+  'residential_unit',
+  'received_at',
+  'processed_at',
+  'messages',
+  'role_messages',
+  'partner_messages',
+] as const;
+
 export async function recentDeliveries(
   db: Kysely<Database>,
   { status, since, limit }: { status?: string | undefined; since?: Date | undefined; limit: number },
 ) {
-  let query = db
-    .selectFrom('deliveries')
-    .select([
-      'id',
-      'status',
-      'client_id',
-      'credential',
-      'billing_unit',
-      'residential_unit',
-      'received_at',
-      'processed_at',
-      'messages',
-      'role_messages',
-      'partner_messages',
-    ])
-    .orderBy('seq', 'desc')
-    .limit(limit);
+  let query = db.selectFrom('deliveries').select(DELIVERY_SUMMARY_COLUMNS).orderBy('seq', 'desc').limit(limit);
   if (status) query = query.where('status', '=', status as 'PENDING' | 'SUCCESS' | 'FAIL');
   if (since) query = query.where('received_at', '>=', since);
   return query.execute();
