@@ -1,18 +1,14 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserSkipReason, launchChromium } from '../support/browser.js';
 import { basic, deliver, getRoles, type Harness, seed, seedOperators, startHarness } from '../support/harness.js';
 import { BU, MESSAGE, moveInMustermann, RU, useCase1, useCase2, useCase3 } from '../support/spec.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skipReason = existsSync(CHROMIUM) ? '' : `${CHROMIUM} is not installed (Debian package chromium)`;
-if (skipReason) {
-  if (process.env.CI === 'true') throw new Error(`the console browser test needs ${CHROMIUM} in CI`);
-  console.warn(`[skipped] /console in a real browser: ${skipReason}`);
-}
+const skipReason = browserSkipReason('the console browser test');
 
 /** Screenshots of every page at both widths, written by each run (not committed: .gitignore). */
 const SCREENSHOTS = fileURLToPath(new URL('../../test-output/console/', import.meta.url));
@@ -74,19 +70,7 @@ describe.skipIf(Boolean(skipReason))('/console in headless Chromium', { timeout:
     ]);
     await h.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

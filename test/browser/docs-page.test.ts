@@ -1,16 +1,11 @@
-import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { type Browser, chromium, type Locator } from 'playwright-core';
+import type { Browser, Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserSkipReason, launchChromium } from '../support/browser.js';
 import { basic, deliver, type Harness, seed, startHarness } from '../support/harness.js';
 import { moveInMustermann } from '../support/spec.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skipReason = existsSync(CHROMIUM) ? '' : `${CHROMIUM} is not installed (Debian package chromium)`;
-if (skipReason) {
-  if (process.env.CI === 'true') throw new Error(`the docs page test needs ${CHROMIUM} in CI`);
-  console.warn(`[skipped] /docs in a real browser: ${skipReason}`);
-}
+const skipReason = browserSkipReason('the docs page test');
 
 /**
  * The docs page as an ERP developer uses it: Swagger UI in headless Chromium renders E1–E3 and the
@@ -30,19 +25,7 @@ describe.skipIf(Boolean(skipReason))('/docs in headless Chromium', { timeout: 60
     await deliver(h.app, basic('demo', 'demo-password'), '654321', '0001', moveInMustermann());
     await h.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
