@@ -5,7 +5,7 @@
 // endpoint with autocannon and prints req/s plus where the machine's CPU went (server process,
 // this process = load generator, everything else ≈ PostgreSQL).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import { rerenderUnitDocuments } from '../src/db/repositories/unit-documents.js';
@@ -193,7 +193,41 @@ if (endpoint === 'latency' || endpoint === 'latency-wait') {
   process.exit(0);
 }
 
-const [total0, idle0, server0, self0] = [ticks(), idle(), procTicks(server.pid as number), process.cpuUsage()];
+// The PostgreSQL backends serving this probe's database (their command line names it): the
+// database's own share, whatever else the machine runs.
+const databaseName = new URL(DATABASE_URL).pathname.slice(1);
+const backendTicks = () =>
+  readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .reduce((sum, pid) => {
+      try {
+        const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        return command.startsWith('postgres: ') && command.includes(` ${databaseName} `)
+          ? sum + procTicks(Number(pid))
+          : sum;
+      } catch {
+        return sum; // exited meanwhile
+      }
+    }, 0);
+const transactions = async () =>
+  Number(
+    (
+      await sql<{
+        n: string;
+      }>`SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = ${databaseName}`.execute(
+        handle.db,
+      )
+    ).rows[0]?.n,
+  );
+await sleep(1_100); // the statistics are flushed at most once a second
+const transactions0 = await transactions();
+const [total0, idle0, server0, self0, backends0] = [
+  ticks(),
+  idle(),
+  procTicks(server.pid as number),
+  process.cpuUsage(),
+  backendTicks(),
+];
 const result = await autocannon({
   url: `http://127.0.0.1:${port}`,
   connections: Number(process.env.PROBE_CONNECTIONS ?? 32),
@@ -215,6 +249,9 @@ const result = await autocannon({
 });
 const busy = ticks() - total0 - (idle() - idle0);
 const serverTicks = procTicks(server.pid as number) - server0;
+const databaseTicks = backendTicks() - backends0;
+await sleep(1_100);
+const transactionsPerRequest = ((await transactions()) - transactions0) / Math.max(1, result['2xx']);
 const self = process.cpuUsage(self0);
 const selfTicks = (self.user + self.system) / 10_000;
 const share = (t: number) => `${((100 * t) / busy).toFixed(0)} %`;
@@ -222,6 +259,12 @@ console.log(
   `${endpoint}: ${(result['2xx'] / result.duration).toFixed(0)} 2xx/s (${result.non2xx} other), ` +
     `p50 ${result.latency.p50} ms; CPU busy ${((100 * busy) / (ticks() - total0)).toFixed(0)} %: ` +
     `server ${share(serverTicks)}, load generator ${share(selfTicks)}, rest (PostgreSQL) ${share(busy - serverTicks - selfTicks)}`,
+);
+// CPU-milliseconds per answered request (ticks are 10 ms): what an A/B comparison should look at
+// when the machine is not otherwise idle.
+const perRequest = (t: number) => ((10 * t) / Math.max(1, result['2xx'])).toFixed(3);
+console.log(
+  `  CPU-ms per request: server ${perRequest(serverTicks)}, its PostgreSQL backends ${perRequest(databaseTicks)}, load generator ${perRequest(selfTicks)}; transactions per request ${transactionsPerRequest.toFixed(2)}`,
 );
 server.kill('SIGTERM');
 await new Promise((resolve) => server.once('exit', resolve));

@@ -10,6 +10,8 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { BENCH, BENCH_AUTH, benchClient, createBenchDatabase } from './database.js';
 import { postToResultLatencies, type ResultClient } from './latency.js';
+import { measureScaleCurve } from './scale.js';
+import type { Row } from './table.js';
 
 const positive = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback);
@@ -141,7 +143,6 @@ async function cannon(port: number, requests: (i: number) => { method: 'GET' | '
   return ok;
 }
 
-type Row = { name: string; ours: string; baseline: string; ratio: string; target: string; met: string };
 const rows: Row[] = [];
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -218,7 +219,9 @@ async function drain(processes: number) {
   await pgPool.query(
     `UPDATE deliveries SET status = 'PENDING', processed_at = NULL, messages = NULL, role_messages = NULL, partner_messages = NULL`,
   );
-  await pgPool.query('VACUUM ANALYZE deliveries');
+  // The units too: without statistics (autovacuum may be off, as on our machines) the claim's
+  // first plan walks the billing unit's units for each lookup, and a worker keeps that plan.
+  await pgPool.query('VACUUM ANALYZE deliveries, residential_units, billing_units');
   const workers = Array.from({ length: processes }, () =>
     start(['bin/osr.js', 'worker'], { OSR_POLL_INTERVAL_MS: '100' }),
   );
@@ -477,6 +480,18 @@ rows.push({
   target: 'context',
   met: '-',
 });
+
+// 8. Scale curve: 1 / 2 / 4 API and worker processes, CPU per delivery (bench/scale.ts).
+rows.push(
+  ...(await measureScaleCurve({
+    databaseUrl: DATABASE_URL,
+    units,
+    body: chained,
+    seconds: SECONDS,
+    connections: CONNECTIONS,
+    drainPerUnit: perUnit,
+  })),
+);
 
 // --- clean up and print ---------------------------------------------------------------------------
 await pgPool.end();

@@ -18,6 +18,7 @@ const envSchema = z.object({
   OSR_VENDOR_KEY: z.string().min(1).max(30).default('OSR-KALO'),
   OSR_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
   OSR_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  OSR_DB_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('true'),
   OSR_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(1000),
   OSR_WORKER_LOOPS: z.coerce.number().int().min(1).max(64).default(2),
   OSR_WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(32),
@@ -47,6 +48,8 @@ export type Config = {
   vendorKey: string;
   rateLimitPerMinute: number;
   dbPoolSize: number;
+  /** The hot statements as named prepared statements (src/db/prepared-statements.ts); off behind a transaction-mode pooler. */
+  dbPreparedStatements: boolean;
   pollIntervalMs: number;
   /** Claim loops of a worker process (each holds one pool connection while it works). */
   workerLoops: number;
@@ -128,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     vendorKey: e.OSR_VENDOR_KEY,
     rateLimitPerMinute: e.OSR_RATE_LIMIT_PER_MINUTE,
     dbPoolSize: e.OSR_DB_POOL_SIZE,
+    dbPreparedStatements: e.OSR_DB_PREPARED_STATEMENTS === 'true',
     pollIntervalMs: e.OSR_POLL_INTERVAL_MS,
     workerLoops: e.OSR_WORKER_LOOPS,
     workerBatchSize: e.OSR_WORKER_BATCH_SIZE,

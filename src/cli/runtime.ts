@@ -29,7 +29,15 @@ const SERVER_STARTING_WAIT_MS = 20_000;
 export async function openMigratedDatabase(config: Config, purpose: LockPurpose = 'command'): Promise<OpenedDatabase> {
   const { databaseUrl, dataDir } = config;
   if (databaseUrl) {
-    return migrated(await openDatabase({ databaseUrl, dataDir: '', poolSize: config.dbPoolSize }), config);
+    return migrated(
+      await openDatabase({
+        databaseUrl,
+        dataDir: '',
+        poolSize: config.dbPoolSize,
+        preparedStatements: config.dbPreparedStatements,
+      }),
+      config,
+    );
   }
   if (dataDir.startsWith('memory://')) return migrated(await openDatabase({ dataDir }), config);
   const lock = await lockOrServer(dataDir, purpose);

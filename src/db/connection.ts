@@ -3,6 +3,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { OperatorSocket, OperatorSocketOptions } from './embedded-session.js';
+import { usePreparedStatements } from './prepared-statements.js';
 import type { Database } from './schema.js';
 
 // Calendar dates stay 'YYYY-MM-DD' strings end to end (no time zone surprises).
@@ -34,6 +35,8 @@ export interface DatabaseOptions {
   databaseUrl?: string | undefined;
   dataDir: string;
   poolSize?: number;
+  /** PostgreSQL only: send the hot statements as named prepared statements (default true). */
+  preparedStatements?: boolean;
   /** The operator socket of the process that has the embedded database open (instead of dataDir). */
   operatorSocket?: string | undefined;
   /** How long to wait while the operator socket serves another command (default 60 s). */
@@ -47,12 +50,13 @@ export interface DatabaseOptions {
 export const OPERATOR_SOCKET_FILE = '.s.PGSQL.5432';
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
+  if (options.databaseUrl)
+    return openPostgres(options.databaseUrl, options.poolSize ?? 10, options.preparedStatements ?? true);
   if (options.operatorSocket) return openOperatorSocket(options.operatorSocket, options.busyTimeoutMs ?? 60_000);
   return openEmbedded(options.dataDir);
 }
 
-function openPostgres(connectionString: string, max: number): DatabaseHandle {
+function openPostgres(connectionString: string, max: number, preparedStatements: boolean): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString,
     max,
@@ -72,6 +76,7 @@ function openPostgres(connectionString: string, max: number): DatabaseHandle {
     // A checked-out client whose connection dies emits 'error'; without a listener that would
     // crash the process. The query in flight fails on its own and is answered with 503.
     client.on('error', () => {});
+    if (preparedStatements) usePreparedStatements(client);
   });
   const listeners = new Set<Listener>();
   return {

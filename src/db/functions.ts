@@ -4,6 +4,7 @@ import type { DeliveryBody } from '../domain/delivery-schema.js';
 import type { PartnerMessage, PlainMessage, RoleMessage } from '../domain/response-schema.js';
 import type { TimelineRole } from '../domain/timeline.js';
 import type { PartnerRecord } from '../domain/unit-document.js';
+import { registerPreparedStatement } from './prepared-statements.js';
 import type { Database } from './schema.js';
 
 /**
@@ -94,6 +95,23 @@ export interface StoredChange extends ChangeFeedEntry {
   residentialUnit: string;
 }
 
+/**
+ * One element of osr_accept_batch's argument: one E1 request's osr_accept arguments, named
+ * without their `p_`. Its answer row has the element's 1-based position as `ordinal`.
+ */
+export interface BatchedAccept {
+  username: string;
+  hash: string;
+  client: string;
+  read_only: boolean;
+  id: string;
+  billing_unit: string;
+  residential_unit: string;
+  unit_key: string;
+  body: DeliveryBody;
+  request_id: string | null;
+}
+
 const credential = {
   p_username: pg.text,
   p_hash: pg.text,
@@ -127,6 +145,11 @@ export const DATABASE_FUNCTIONS = {
     returns: pg.void,
   },
   osr_accept: { args: { ...credential, ...delivery }, returns: pg.boolean },
+  // Issue 15: several E1 requests' osr_accept in one statement (migrations/0012_accept_batch.sql).
+  osr_accept_batch: {
+    args: { p_rows: pg.jsonb<BatchedAccept[]>() },
+    returns: { table: { ordinal: pg.integer, accepted: pg.boolean } },
+  },
   // 9.2: the key stored for the caller's client, and E1 with a key (migrations/0005_idempotency_keys.sql).
   osr_idempotency_key: {
     args: { ...credential, p_key: pg.text },
@@ -151,7 +174,7 @@ export const DATABASE_FUNCTIONS = {
     },
   },
   osr_delivery_result: {
-    args: { ...credential, p_id: pg.uuid },
+    args: { ...credential, p_billing_unit: pg.text, p_id: pg.uuid },
     returns: {
       table: {
         credential_ok: pg.boolean,
@@ -255,6 +278,7 @@ function statementFor(name: FunctionName): string {
         ? `SELECT ${Object.keys(declaration.returns.table).join(', ')} FROM ${call}`
         : `SELECT ${call} AS result`;
     statements.set(name, text);
+    registerPreparedStatement(name, text);
   }
   return text;
 }

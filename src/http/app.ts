@@ -5,6 +5,7 @@ import { Authenticator } from '../auth/authenticator.js';
 import { BearerAuthenticator, type BearerOptions } from '../auth/bearer.js';
 import type { TrustProxy } from '../config.js';
 import { registerConsole } from '../console/index.js';
+import { createAcceptBatcher } from '../db/accept-batcher.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import { credentialStore } from '../db/repositories/credentials.js';
 import { createWorkerWaker } from '../db/repositories/deliveries.js';
@@ -26,6 +27,7 @@ import { operations } from './plugins/operations.js';
 import { overloadProtection, type PressureThresholds } from './plugins/overload.js';
 import { requestIdServerOptions, requestIds } from './plugins/request-ids.js';
 import { validation } from './plugins/validation.js';
+import { ProcessedResults } from './processed-results.js';
 import type { RouteContext } from './routes/context.js';
 import { currentRolesRoute } from './routes/current-roles.js';
 import { deliveryResultRoute } from './routes/delivery-result.js';
@@ -116,6 +118,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await shareLoginLockouts(app, options, authenticator, operatorAuthenticator);
   const context: RouteContext = {
     db: database.db,
+    acceptBatcher: createAcceptBatcher(database.db),
     basePath,
     profile: options.profile,
     metrics,
@@ -139,7 +142,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       });
       await api.register(submitDeliveryRoute(context));
       await api.register(currentRolesRoute(context));
-      await api.register(deliveryResultRoute(context, waiters));
+      await api.register(deliveryResultRoute(context, waiters, new ProcessedResults()));
     },
     { prefix: basePath },
   );

@@ -35,6 +35,13 @@ export const HEADERS = {
       'was stored); absent otherwise.',
     schema: { type: 'string', enum: ['true'] },
   },
+  ETag: {
+    description:
+      'A weak tag of the answer without its `timestamp`: the same while the unit’s roles, partners and pmnumbers are ' +
+      'the same. Send it as `If-None-Match` to be answered `304` without a body when nothing changed.',
+    required: true,
+    schema: { type: 'string' },
+  },
   'Preference-Applied': {
     description:
       '`wait=M` when the server held the answer for `Prefer: wait=N` (M = N, at most 60); absent when it answered ' +
@@ -162,7 +169,11 @@ const OPERATION_RESPONSES: Record<OperationId, Record<number, ResponseDoc>> = {
     200: {
       description:
         'The unit’s current roles (of the role types this server processes) and the partners they reference.',
-      headers: RATE_LIMIT_HEADERS,
+      headers: ['ETag', ...RATE_LIMIT_HEADERS],
+    },
+    304: {
+      description: '`If-None-Match` names the current `ETag`: nothing changed since that answer; no body.',
+      headers: ['ETag', ...RATE_LIMIT_HEADERS],
     },
     400: { description: '`{bu}` or `{ru}` is malformed: D1 and/or D2 in `messages`.', headers: RATE_LIMIT_HEADERS },
     404: {

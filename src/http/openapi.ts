@@ -85,6 +85,17 @@ const PREFER_WAIT_PARAMETER: Parameter = {
   schema: { type: 'string', example: 'wait=30' },
 };
 
+/** E2's conditional request: the `ETag` of an earlier answer. */
+const IF_NONE_MATCH_PARAMETER: Parameter = {
+  in: 'header',
+  name: 'If-None-Match',
+  required: false,
+  description:
+    'The `ETag` of an earlier answer for this unit (RFC 9110, weak comparison; `*` matches any): `304` without a ' +
+    'body while the roles, partners and pmnumbers are still the same.',
+  schema: { type: 'string' },
+};
+
 /**
  * Schemas shown once under components/schemas and referenced by name, instead of repeated inline
  * in every answer (a registry of the document's own: zod's global one is left alone).
@@ -141,6 +152,7 @@ function completeDocument(document: OpenApiDocument, profile: ProcessingProfile)
       operation.parameters = [...(operation.parameters ?? []), REQUEST_ID_PARAMETER];
       if (id === 'submitDelivery') operation.parameters.push(IDEMPOTENCY_KEY_PARAMETER);
       if (id === 'getDeliveryResult') operation.parameters.push(PREFER_WAIT_PARAMETER);
+      if (id === 'getCurrentRoles') operation.parameters.push(IF_NONE_MATCH_PARAMETER);
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
         const documented = responseDoc(id, Number(status));
         if (!documented) throw new Error(`${path}: answer ${status} of ${id} has no description`);

@@ -34,6 +34,8 @@ const LANDED: Record<string, string> = {
   '0009_change_feed': '0029e41b6bd06e660d4f212e320c6b9d0fb667286b593913336f73db2017d1d7',
   '0010_residential_units_code_point_order': '57b51def9e2234863f68e908db1890c1b695441a8b2517024cc776272d214711',
   '0011_console_sessions': 'f38d2cff157e3158f6f014a04183e8bb0fa80eb84b4c896642dadcc455dc2126',
+  '0012_accept_batch': 'b0c73928ee4279185f1d777272febbd9a6481d3f1a1fb46b3c6aa689096212e8',
+  '0013_cached_plan_read_functions': 'f13545c768a74d20e498ef7d7e35abbc3dc2aaabc922795a15ba5474d9eaf73d',
 };
 
 describe('the committed migration files', () => {

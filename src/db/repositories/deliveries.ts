@@ -61,6 +61,39 @@ export async function acceptDelivery(
   return checked(accepted === true, () => undefined);
 }
 
+/** An E1 request to store: the caller and its delivery. */
+export interface AcceptRequest {
+  principal: Principal;
+  delivery: Omit<NewDelivery, 'clientId' | 'credential'>;
+}
+
+/**
+ * `acceptDelivery` for several requests in one statement, one transaction (E1's group commit,
+ * src/db/accept-batcher.ts): each answer in the order of `requests`. Within a unit the rows are
+ * stored in that order. Throws when any row cannot be stored (then none is).
+ */
+export async function acceptDeliveries(
+  db: Kysely<Database>,
+  requests: readonly AcceptRequest[],
+): Promise<Checked<void>[]> {
+  const rows = await callFunction(db, 'osr_accept_batch', {
+    p_rows: requests.map(({ principal, delivery }) => ({
+      username: principal.username,
+      hash: principal.passwordHash,
+      client: principal.clientId,
+      read_only: principal.readOnly,
+      id: delivery.id,
+      billing_unit: delivery.billingUnit,
+      residential_unit: delivery.residentialUnit,
+      unit_key: unitKey(delivery.billingUnit, delivery.residentialUnit),
+      body: delivery.body,
+      request_id: delivery.requestId,
+    })),
+  });
+  const accepted = new Map(rows.map((row) => [row.ordinal, row.accepted]));
+  return requests.map((_, i) => checked(accepted.get(i + 1) === true, () => undefined));
+}
+
 /** The arguments of osr_accept: the caller's credential, then the delivery (osr_accept_with_key's first ones too). */
 export const acceptArguments = (
   principal: Principal,
@@ -115,13 +148,21 @@ export interface StoredDelivery {
   partnerMessages: PartnerMessage[] | null;
 }
 
-/** E3's read: the delivery with this id (whoever's it is), undefined when there is none. */
+/**
+ * E3's read: the delivery with this id stored under this `{bu}` (whoever's it is), undefined when
+ * there is none.
+ */
 export async function findDelivery(
   db: Kysely<Database>,
   principal: Principal,
+  billingUnit: string,
   id: string,
 ): Promise<Checked<StoredDelivery | undefined>> {
-  const [row] = await callFunction(db, 'osr_delivery_result', { ...credentialArguments(principal), p_id: id });
+  const [row] = await callFunction(db, 'osr_delivery_result', {
+    ...credentialArguments(principal),
+    p_billing_unit: billingUnit,
+    p_id: id,
+  });
   return checked(row?.credential_ok === true, () =>
     row?.id
       ? {

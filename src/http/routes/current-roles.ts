@@ -7,11 +7,20 @@ import { currentRolesSchema } from '../../domain/response-schema.js';
 import { renderCurrentRoles } from '../../domain/unit-document.js';
 import { unitPathFormatMessages } from '../../domain/unit-path.js';
 import { principalOf, withCurrentCredential } from '../auth.js';
+import { matchesEntityTag, unitEntityTag } from '../entity-tags.js';
 import { HttpError } from '../errors.js';
 import { errorResponses } from '../openapi-examples.js';
 import type { RouteContext } from './context.js';
 
-/** E2: the unit's current roles and the partners they reference (no history). */
+const notModifiedSchema = z
+  .null()
+  .describe('Not Modified: `If-None-Match` names the current `ETag`; no body (the unit was read as usual).');
+
+/**
+ * E2: the unit's current roles and the partners they reference (no history). Answers carry a weak
+ * `ETag`; a request whose `If-None-Match` names the current one gets 304 without a body (the unit
+ * is still read and the credential re-checked: only the answer is saved).
+ */
 export const currentRolesRoute =
   ({ db, profile }: RouteContext): FastifyPluginAsyncZod =>
   async (app) => {
@@ -23,7 +32,11 @@ export const currentRolesRoute =
           operationId: 'getCurrentRoles',
           tags: ['on-site-roles'],
           params: z.object({ bu: z.string(), ru: z.string() }),
-          response: { 200: currentRolesSchema, ...errorResponses([400, 401, 404, 429, 500, 503]) },
+          response: {
+            200: currentRolesSchema,
+            304: notModifiedSchema,
+            ...errorResponses([400, 401, 404, 429, 500, 503]),
+          },
         },
       },
       async (request, reply) => {
@@ -41,6 +54,10 @@ export const currentRolesRoute =
         }
         const document = unit.residentialUnit.rolesDocument;
         if (document === null) throw new HttpError(404, { messages: [vendor('NO_ROLES')] });
+        // Everything of the answer but its `timestamp` (the time of the answer): a weak tag.
+        const etag = unitEntityTag([bu, unit.billingUnit?.pmnumber, ru, unit.residentialUnit.pmnumber, document]);
+        reply.header('ETag', etag);
+        if (matchesEntityTag(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
         // The stored document is already the JSON of `roles` and `partners`: sent as it is. (A JSON
         // string with a JSON content type is not serialised again; the cast says so to the type provider.)
         const body = renderCurrentRoles({

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { acceptDelivery } from '../../db/repositories/deliveries.js';
 import { acceptDeliveryWithKey, findIdempotencyKey } from '../../db/repositories/idempotency-keys.js';
 import { deliveryBodySchema } from '../../domain/delivery-schema.js';
 import { decideStoredKey } from '../../domain/idempotency-key.js';
@@ -29,7 +28,14 @@ interface KeyedRequest {
  * again gets the first one's answer, another request under the key 422.
  */
 export const submitDeliveryRoute =
-  ({ db, basePath, metrics, wakeWorkers, idempotencyRetentionHours }: RouteContext): FastifyPluginAsyncZod =>
+  ({
+    db,
+    acceptBatcher,
+    basePath,
+    metrics,
+    wakeWorkers,
+    idempotencyRetentionHours,
+  }: RouteContext): FastifyPluginAsyncZod =>
   async (app) => {
     const keyedRequests = new WeakMap<FastifyRequest, KeyedRequest>();
 
@@ -101,7 +107,9 @@ export const submitDeliveryRoute =
             return replay(request, reply, bu, decision.dataDeliveryId);
           }
         } else {
-          await withCurrentCredential(request, { write: true }, (principal) => acceptDelivery(db, principal, delivery));
+          await withCurrentCredential(request, { write: true }, (principal) =>
+            acceptBatcher.accept(principal, delivery),
+          );
         }
         // The request's log line names the delivery (the worker's line names this request's id).
         addLogBindings(request.log, { dataDeliveryId: id });
