@@ -114,12 +114,16 @@ const peakRssMiB = (pid: number) => {
 };
 
 // --- load generation ------------------------------------------------------------------------------
-async function cannon(port: number, requests: (i: number) => { method: 'GET' | 'POST'; path: string; body?: string }) {
+async function cannon(
+  port: number,
+  requests: (i: number) => { method: 'GET' | 'POST'; path: string; body?: string },
+  seconds = SECONDS,
+) {
   let i = 0;
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: CONNECTIONS,
-    duration: SECONDS,
+    duration: seconds,
     requests: [
       {
         setupRequest: (request) => {
@@ -157,6 +161,15 @@ await Promise.all([
 ]);
 const acceptOurs: number[] = [];
 const acceptBare: number[] = [];
+const acceptRequest = (port: number, path: (ru: string) => string) =>
+  cannon(
+    port,
+    (i) => ({ method: 'POST', path: path(units[i % units.length] as string), body: acceptBodies[i % units.length] }),
+    2,
+  );
+// Not counted: both servers warm up first (JIT, pool connections), as in the scale curve.
+await acceptRequest(ours.port, (ru) => `${API}/billingunits/${BU}/residentialunits/${ru}/on-site-roles`);
+await acceptRequest(bare.port, (ru) => `/bare/${BU}/${ru}`);
 for (let round = 0; round < ROUNDS; round++) {
   acceptOurs.push(
     await cannon(ours.port, (i) => ({
@@ -185,13 +198,19 @@ rows.push({
 
 // 4. Read (E2 on units that have roles comes after the drain; E3 and the bare GET here) -----------
 const deliveryIds = (await handle.db.selectFrom('deliveries').select('id').limit(5_000).execute()).map((r) => r.id);
-const bareIds = (
-  await new pg.Pool({ connectionString: DATABASE_URL, max: 1 }).query('SELECT id FROM bare_deliveries LIMIT 5000')
-).rows.map((r: { id: string }) => r.id);
-const readE3: number[] = [];
+const bareIds = await (async () => {
+  // Ended at once: an idle client left open would die with the database at the end (an error event).
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
+  const { rows } = await pool.query('SELECT id FROM bare_deliveries LIMIT 5000');
+  await pool.end();
+  return rows.map((r: { id: string }) => r.id);
+})();
+// E3 here reads PENDING deliveries (the accept phase stored them, no worker ran): what a polling
+// client reads until its delivery is processed. Processed ones are read after the drain.
+const readE3Pending: number[] = [];
 const readBare: number[] = [];
 for (let round = 0; round < ROUNDS; round++) {
-  readE3.push(
+  readE3Pending.push(
     await cannon(ours.port, (i) => ({
       method: 'GET',
       path: `/arge/on-site-roles/v1/billingunits/${BU}/on-site-roles/data-delivery/${deliveryIds[i % deliveryIds.length]}`,
@@ -258,8 +277,12 @@ rows.push({
   met: '-',
 });
 
-// 4 (cont.). E2 now that the units have roles --------------------------------------------------
+// 4 (cont.). E2 now that the units have roles, E3 of processed deliveries ----------------------
+const processedIds = (
+  await handle.db.selectFrom('deliveries').select('id').where('status', '=', 'SUCCESS').limit(5_000).execute()
+).map((r) => r.id);
 const readE2: number[] = [];
+const readE3: number[] = [];
 for (let round = 0; round < ROUNDS; round++) {
   readE2.push(
     await cannon(ours.port, (i) => ({
@@ -267,14 +290,28 @@ for (let round = 0; round < ROUNDS; round++) {
       path: `/arge/on-site-roles/v1/billingunits/${BU}/residentialunits/${units[i % units.length]}/on-site-roles`,
     })),
   );
+  readE3.push(
+    await cannon(ours.port, (i) => ({
+      method: 'GET',
+      path: `${API}/billingunits/${BU}/on-site-roles/data-delivery/${processedIds[i % processedIds.length]}`,
+    })),
+  );
 }
 rows.push({
-  name: '4 read: E2 / E3 req/s vs bare primary-key GET',
+  name: '4 read: E2 / E3 (processed delivery) req/s vs bare primary-key GET',
   ours: `${fmt(median(readE2))} / ${fmt(median(readE3))}`,
   baseline: fmt(median(readBare)),
   ratio: `${fmt(median(readE2) / median(readBare), 2)} / ${fmt(median(readE3) / median(readBare), 2)}`,
   target: 'ratio >= 0.8',
   met: Math.min(median(readE2), median(readE3)) / median(readBare) >= 0.8 ? 'yes' : 'no',
+});
+rows.push({
+  name: '  read: E3 of a PENDING delivery (what a polling client reads until then) req/s',
+  ours: fmt(median(readE3Pending)),
+  baseline: fmt(median(readBare)),
+  ratio: fmt(median(readE3Pending) / median(readBare), 2),
+  target: 'context',
+  met: '-',
 });
 
 // 7. The change feed (spec 10.2) after the last drain: one consumer reads it all from the start,
@@ -337,7 +374,8 @@ await stop(bare.child);
 // the same rate and are not counted. Delivery n goes to unit n mod UNITS as that unit's
 // (n div UNITS)-th chained delivery, so every one succeeds and the phase lasts its full time
 // however few units BENCH_SCALE gives.
-async function latencyAt(rate: number, client: ResultClient): Promise<{ p50: number; p99: number } | undefined> {
+type Latency = { p50: number; p99: number; failed: number; deliveries: number };
+async function latencyAt(rate: number, client: ResultClient): Promise<Latency | undefined> {
   if (!(rate > 0)) return undefined;
   await pgPool.query('TRUNCATE roles, partners, change_history, change_feed');
   await pgPool.query('DELETE FROM deliveries');
@@ -365,9 +403,13 @@ async function latencyAt(rate: number, client: ResultClient): Promise<{ p50: num
   close();
   await stop(served.child);
   await stop(worker.child);
-  const failed = await pgPool.query(`SELECT count(*)::int AS n FROM deliveries WHERE status = 'FAIL'`);
-  if (failed.rows[0].n > 0) throw new Error(`latency: ${failed.rows[0].n} deliveries FAIL (a unit's chain broke)`);
-  return percentiles(latencies);
+  // A unit's chain breaks (FAIL, still a result) only when its deliveries reach the server out of
+  // the order they were sent, seconds apart: when the server is overloaded. Shown beside the figures.
+  const { rows: counts } = await pgPool.query(
+    `SELECT count(*) FILTER (WHERE status = 'FAIL')::int AS failed, count(*)::int AS deliveries FROM deliveries`,
+  );
+  const found = percentiles(latencies);
+  return found && { ...found, failed: counts[0].failed, deliveries: counts[0].deliveries };
 }
 /** p50 and p99 of the samples; undefined when there is none (a rate too low for the time). */
 function percentiles(samples: number[]): { p50: number; p99: number } | undefined {
@@ -376,8 +418,11 @@ function percentiles(samples: number[]): { p50: number; p99: number } | undefine
   const quantile = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
   return { p50: quantile(0.5), p99: quantile(0.99) };
 }
-const showLatency = (latency: { p50: number; p99: number } | undefined) =>
-  latency ? `${fmt(latency.p50, 1)} / ${fmt(latency.p99, 1)}` : 'no sample';
+const showLatency = (latency: Latency | undefined) =>
+  latency
+    ? `${fmt(latency.p50, 1)} / ${fmt(latency.p99, 1)}` +
+      (latency.failed > 0 ? ` (${fmt(latency.failed)} of ${fmt(latency.deliveries)} FAIL: out of order)` : '')
+    : 'no sample';
 const half = await latencyAt(acceptCapacity / 2, 'poll');
 const tenth = await latencyAt(acceptCapacity / 10, 'poll');
 const halfWaiting = await latencyAt(acceptCapacity / 2, 'wait');

@@ -4,6 +4,11 @@
 // edited source never runs stale code, and a checkout without dist/ works too. Compiled, a
 // process starts about a second sooner (no transpiling at start).
 import { readdirSync, statSync } from 'node:fs';
+import module from 'node:module';
+
+// Node 22.1+ keeps the compiled code of the modules on disk (in the OS's temporary directory) and
+// reuses it at the next start: a process is ready sooner (issue 15). Node 20 has no such cache.
+module.enableCompileCache?.();
 
 const root = new URL('../', import.meta.url);
 
