@@ -11,7 +11,7 @@ import pg from 'pg';
 import { BENCH, BENCH_AUTH, benchClient, createBenchDatabase } from './database.js';
 import { postToResultLatencies, type ResultClient } from './latency.js';
 import { measureScaleCurve } from './scale.js';
-import type { Row } from './table.js';
+import { formatNumber, printTable, type Row } from './table.js';
 
 const positive = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback);
@@ -148,8 +148,7 @@ async function cannon(
 }
 
 const rows: Row[] = [];
-const fmt = (n: number, digits = 0) =>
-  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = formatNumber;
 
 // 1. Accept ------------------------------------------------------------------------------------------
 const acceptBodies = units.map((ru) => JSON.stringify(chained(ru, 0)));
@@ -543,24 +542,7 @@ await pgPool.end();
 await database.drop();
 for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
 
-const header: Row = {
-  name: 'figure',
-  ours: 'ours',
-  baseline: 'baseline',
-  ratio: 'ratio',
-  target: 'target',
-  met: 'met',
-};
-const widths = Object.keys(header).map((key) =>
-  Math.max(...[header, ...rows].map((row) => String(row[key as keyof Row]).length)),
+printTable(
+  `on-site-roles benchmark — ${new Date().toISOString()}, node ${process.version}, ${ROUNDS} rounds x ${SECONDS} s, ${CONNECTIONS} connections, medians`,
+  rows,
 );
-const line = (row: Row) =>
-  Object.keys(header)
-    .map((key, i) => String(row[key as keyof Row]).padEnd(widths[i] as number))
-    .join(' | ');
-console.log(
-  `\non-site-roles benchmark — ${new Date().toISOString()}, node ${process.version}, ${ROUNDS} rounds x ${SECONDS} s, ${CONNECTIONS} connections, medians`,
-);
-console.log(line(header));
-console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
-for (const row of rows) console.log(line(row));
