@@ -33,6 +33,33 @@ function rawRequest(port: number, chunks: string[], pauseMs = 0): Promise<string
 const envelopeOf = (answer: string) => JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
 
 /**
+ * Blocks the event loop for `blockMs` at every turn until stopped: the loop still turns (timers,
+ * I/O), so requests get through, but every turn is as slow as under real overload.
+ */
+function sustainEventLoopOverload(blockMs: number) {
+  let running = true;
+  let turnsDone = 0;
+  const waiting: { turns: number; resolve: () => void }[] = [];
+  const turn = () => {
+    if (!running) return;
+    const until = Date.now() + blockMs;
+    while (Date.now() < until) {
+      // busy: nothing else runs in this turn
+    }
+    turnsDone += 1;
+    for (const waiter of waiting.filter((w) => w.turns <= turnsDone)) waiter.resolve();
+    setImmediate(turn);
+  };
+  setImmediate(turn);
+  return {
+    turns: (count: number) => new Promise<void>((resolve) => waiting.push({ turns: count, resolve })),
+    stop: () => {
+      running = false;
+    },
+  };
+}
+
+/**
  * Limits over real HTTP (spec 3, 6, 7 and OWASP API4): header size, slow clients, overload
  * shedding; body size and rates are covered in contract-errors.test.ts.
  */
@@ -83,17 +110,26 @@ describe('limits over real HTTP', () => {
       basePath: BASE,
       profile: DEFAULT_PROFILE,
       requestsPerMinute: 6000,
-      // sampleInterval well above the 10 ms resolution: an empty sample would read as overload
+      // A loop too busy to take a delay sample at all reads as overload (under-pressure: no sample
+      // = infinite delay); that is what a sustained overload produces, whatever the threshold.
       pressure: { maxEventLoopDelay: 100, sampleInterval: 50 },
     });
     await pressured.listen({ port: 0, host: '127.0.0.1' });
     const port = (pressured.server.address() as AddressInfo).port;
-    const blockUntil = Date.now() + 400;
-    while (Date.now() < blockUntil) {
-      // busy: the event loop cannot run
+    // One long block races under-pressure's 50 ms sample window: the sample taken right after it
+    // can still average in the quiet samples from before, and the next one may already be quiet
+    // again when the request arrives (CI saw 404). A sustained overload does not race: every turn
+    // of the loop is blocked for 250 ms, so no sample after the first reads a quiet loop.
+    const overload = sustainEventLoopOverload(250);
+    let response: Response;
+    let health: Response;
+    try {
+      await overload.turns(2);
+      response = await fetch(`http://127.0.0.1:${port}${E2}`, { headers: { authorization: AUTH } });
+      health = await fetch(`http://127.0.0.1:${port}/health`);
+    } finally {
+      overload.stop();
     }
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    const response = await fetch(`http://127.0.0.1:${port}${E2}`, { headers: { authorization: AUTH } });
     expect(response.status).toBe(503);
     expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(await response.json()).toEqual({
@@ -102,7 +138,7 @@ describe('limits over real HTTP', () => {
       roleMessages: null,
       partnerMessages: null,
     });
-    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    expect(health.status).toBe(200);
     // and it recovers once the loop runs freely again
     await expect
       .poll(async () => (await fetch(`http://127.0.0.1:${port}${E2}`, { headers: { authorization: AUTH } })).status, {
