@@ -11,6 +11,7 @@ import { sql } from 'kysely';
 import { rerenderUnitDocuments } from '../src/db/repositories/unit-documents.js';
 import { DEFAULT_PROFILE } from '../src/domain/process-delivery.js';
 import { BENCH, BENCH_AUTH, benchClient, createBenchDatabase } from './database.js';
+import { chainedDelivery } from './deliveries.js';
 import { postToResultLatencies } from './latency.js';
 
 const endpoint = process.argv[2] ?? 'accept';
@@ -23,27 +24,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const database = await createBenchDatabase('osr_probe', UNITS);
 const { handle } = database;
 const DATABASE_URL = database.url;
-const body = (ru: string) =>
-  JSON.stringify({
-    timestamp: '2022-05-16T10:17:17Z',
-    billingunit: {
-      reference: { pmnumber: '123456', mscnumber: BU },
-      residentialunit: {
-        reference: { pmnumber: `PM${ru}`, mscnumber: ru },
-        roles: [{ change: 'INSERT', role: 'S-COR', from: '2020-01-01', partner: { pmnumber: 'P0' } }],
-        partners: [
-          {
-            reference: { pmnumber: 'P0' },
-            name: 'Mustermann',
-            firstname: 'Max',
-            commercial: 'NON_COMMERCIAL',
-            phonenumbers: [{ number: '0176-55555555', type: 'MOBILE' }],
-          },
-        ],
-      },
-    },
-  });
-const bodies = UNITS.map(body);
+const bodies = UNITS.map((ru) => JSON.stringify(chainedDelivery(ru, 0)));
 
 const port = 31_000 + Math.floor(Math.random() * 10_000);
 const bare = endpoint.startsWith('bare');

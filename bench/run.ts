@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { BENCH, BENCH_AUTH, benchClient, createBenchDatabase } from './database.js';
+import { chainedDelivery } from './deliveries.js';
 import { postToResultLatencies, type ResultClient } from './latency.js';
 import { measureScaleCurve } from './scale.js';
 import { formatNumber, printTable, type Row } from './table.js';
@@ -38,39 +39,6 @@ const units = Array.from({ length: UNITS }, (_, i) => unitNumber(i));
 const database = await createBenchDatabase('osr_bench', units);
 const { handle } = database;
 const DATABASE_URL = database.url;
-
-// --- bodies: use case 1 style deliveries, chained per unit so that each one succeeds ------------
-const partner = (pm: string) => ({
-  reference: { pmnumber: pm },
-  name: 'Mustermann',
-  firstname: 'Max',
-  commercial: 'NON_COMMERCIAL',
-  phonenumbers: [{ number: '0176-55555555', type: 'MOBILE' }],
-});
-function chained(ru: string, k: number) {
-  const moveIn = { change: 'INSERT', role: 'S-COR', from: `${2000 + k}-01-01`, partner: { pmnumber: `P${k}` } };
-  const roles =
-    k === 0
-      ? [moveIn]
-      : [
-          {
-            change: 'UPDATE',
-            role: 'S-COR',
-            from: `${1999 + k}-01-01`,
-            to: `${1999 + k}-12-31`,
-            partner: { pmnumber: `P${k - 1}` },
-          },
-          moveIn,
-        ];
-  const partners = k === 0 ? [partner('P0')] : [partner(`P${k - 1}`), partner(`P${k}`)];
-  return {
-    timestamp: '2022-05-16T10:17:17Z',
-    billingunit: {
-      reference: { pmnumber: '123456', mscnumber: BU },
-      residentialunit: { reference: { pmnumber: `PM${ru}`, mscnumber: ru }, roles, partners },
-    },
-  };
-}
 
 // --- processes ------------------------------------------------------------------------------------
 const children: ChildProcess[] = [];
@@ -151,7 +119,7 @@ const rows: Row[] = [];
 const fmt = formatNumber;
 
 // 1. Accept ------------------------------------------------------------------------------------------
-const acceptBodies = units.map((ru) => JSON.stringify(chained(ru, 0)));
+const acceptBodies = units.map((ru) => JSON.stringify(chainedDelivery(ru, 0)));
 const ours = start(['bin/osr.js', 'serve', '--no-worker']);
 const bare = start(['node_modules/.bin/tsx', 'bench/bare-server.ts']);
 await Promise.all([
@@ -227,7 +195,7 @@ for (let k = 0; k < perUnit; k++) {
     `INSERT INTO deliveries (id, client_id, credential, billing_unit, residential_unit, unit_key, body)
      SELECT gen_random_uuid(), 'bench', 'bench', $1, ru, $1 || '/' || ru, body::jsonb
      FROM unnest($2::text[], $3::text[]) AS t(ru, body)`,
-    [BU, units, units.map((ru) => JSON.stringify(chained(ru, k)))],
+    [BU, units, units.map((ru) => JSON.stringify(chainedDelivery(ru, k)))],
   );
 }
 const drainTotal = perUnit * UNITS;
@@ -394,7 +362,7 @@ async function latencyAt(rate: number, client: ResultClient): Promise<Latency | 
       const ru = units[n % units.length] as string;
       return {
         path: `${API}/billingunits/${BU}/residentialunits/${ru}/on-site-roles`,
-        body: JSON.stringify(chained(ru, Math.floor(n / units.length))),
+        body: JSON.stringify(chainedDelivery(ru, Math.floor(n / units.length))),
       };
     },
     resultPath: (id) => `${API}/billingunits/${BU}/on-site-roles/data-delivery/${id}`,
@@ -476,7 +444,7 @@ const timeToReady = (Date.now() - reopenStarted) / 1000;
 const embeddedAccept = await cannon(embedded.port, () => ({
   method: 'POST',
   path: `/arge/on-site-roles/v1/billingunits/${BU}/residentialunits/0001/on-site-roles`,
-  body: JSON.stringify(chained('0001', 0)),
+  body: JSON.stringify(chainedDelivery('0001', 0)),
 }));
 await stop(embedded.child);
 const embeddedDrainStarted = Date.now();
@@ -530,7 +498,7 @@ rows.push(
   ...(await measureScaleCurve({
     databaseUrl: DATABASE_URL,
     units,
-    body: chained,
+    body: chainedDelivery,
     seconds: SECONDS,
     connections: CONNECTIONS,
     drainPerUnit: perUnit,

@@ -18,6 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { BENCH, BENCH_AUTH, createBenchDatabase } from './database.js';
+import { chainedDelivery } from './deliveries.js';
 import { formatNumber, printTable, type Row } from './table.js';
 
 export interface ScaleOptions {
@@ -539,34 +540,4 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
   } finally {
     await database.drop();
   }
-}
-
-/** bench/run.ts's delivery chain: unit `ru`'s k-th move-in, which ends the (k-1)-th. */
-function chainedDelivery(ru: string, k: number) {
-  const partner = (pm: string) => ({
-    reference: { pmnumber: pm },
-    name: 'Mustermann',
-    firstname: 'Max',
-    commercial: 'NON_COMMERCIAL',
-    phonenumbers: [{ number: '0176-55555555', type: 'MOBILE' }],
-  });
-  const moveIn = { change: 'INSERT', role: 'S-COR', from: `${2000 + k}-01-01`, partner: { pmnumber: `P${k}` } };
-  const moveOut = {
-    change: 'UPDATE',
-    role: 'S-COR',
-    from: `${1999 + k}-01-01`,
-    to: `${1999 + k}-12-31`,
-    partner: { pmnumber: `P${k - 1}` },
-  };
-  return {
-    timestamp: '2022-05-16T10:17:17Z',
-    billingunit: {
-      reference: { pmnumber: '123456', mscnumber: BENCH.billingUnit },
-      residentialunit: {
-        reference: { pmnumber: `PM${ru}`, mscnumber: ru },
-        roles: k === 0 ? [moveIn] : [moveOut, moveIn],
-        partners: k === 0 ? [partner('P0')] : [partner(`P${k - 1}`), partner(`P${k}`)],
-      },
-    },
-  };
 }

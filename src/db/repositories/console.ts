@@ -382,7 +382,8 @@ export async function clientBillingUnits(db: Kysely<Database>, clientId: string)
 /**
  * When each credential of the client (and each `oidc:<claim value>` principal) last delivered:
  * the latest delivery received with it. Reads (E2, E3) are not recorded anywhere, so this is the
- * last use that left a trace. Read through the deliveries' client index.
+ * last use that left a trace. There is no index by client (0003 dropped it: the hot paths never
+ * read by client), so this scans the deliveries; it runs only when an operator opens the page.
  */
 export async function lastDeliveryByCredential(db: Kysely<Database>, clientId: string): Promise<Map<string, Date>> {
   const rows = await db
