@@ -248,9 +248,20 @@ rows.push({
 const processedIds = (
   await handle.db.selectFrom('deliveries').select('id').where('status', '=', 'SUCCESS').limit(5_000).execute()
 ).map((r) => r.id);
+// Production runs autovacuum (it is off on our machines): after the drains' rewrites of every
+// unit's document it would have cleaned up before a reader came, so the reads see vacuumed tables.
+await pgPool.query('VACUUM ANALYZE residential_units, roles, partners, deliveries');
+// And the drains' dirty pages written out now, not by a checkpoint in the middle of a read round.
+await pgPool.query('CHECKPOINT');
+// The bare GET again, in the same rounds: this VM's speed drifts by minutes (2.8 x in one day), so
+// a ratio is only fair against a baseline measured right beside it.
 const readE2: number[] = [];
 const readE3: number[] = [];
+const readBareAfterDrain: number[] = [];
 for (let round = 0; round < ROUNDS; round++) {
+  readBareAfterDrain.push(
+    await cannon(bare.port, (i) => ({ method: 'GET', path: `/bare/${bareIds[i % bareIds.length]}` })),
+  );
   readE2.push(
     await cannon(ours.port, (i) => ({
       method: 'GET',
@@ -267,10 +278,10 @@ for (let round = 0; round < ROUNDS; round++) {
 rows.push({
   name: '4 read: E2 / E3 (processed delivery) req/s vs bare primary-key GET',
   ours: `${fmt(median(readE2))} / ${fmt(median(readE3))}`,
-  baseline: fmt(median(readBare)),
-  ratio: `${fmt(median(readE2) / median(readBare), 2)} / ${fmt(median(readE3) / median(readBare), 2)}`,
+  baseline: fmt(median(readBareAfterDrain)),
+  ratio: `${fmt(median(readE2) / median(readBareAfterDrain), 2)} / ${fmt(median(readE3) / median(readBareAfterDrain), 2)}`,
   target: 'ratio >= 0.8',
-  met: Math.min(median(readE2), median(readE3)) / median(readBare) >= 0.8 ? 'yes' : 'no',
+  met: Math.min(median(readE2), median(readE3)) / median(readBareAfterDrain) >= 0.8 ? 'yes' : 'no',
 });
 rows.push({
   name: '  read: E3 of a PENDING delivery (what a polling client reads until then) req/s',

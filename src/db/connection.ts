@@ -140,6 +140,8 @@ class Listener {
   }
 }
 
+const EMBEDDED_SHARED_BUFFERS = '32MB';
+
 async function openEmbedded(dataDir: string): Promise<DatabaseHandle> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { createPgConfig } = await import('@electric-sql/pglite/node-postgres');
@@ -147,7 +149,13 @@ async function openEmbedded(dataDir: string): Promise<DatabaseHandle> {
     './embedded-session.js'
   );
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir);
+  // PostgreSQL's default 128 MB of shared buffers are zeroed at every start inside PGlite's
+  // memory, which made a third of the embedded start (1.0 s to open a data directory, 0.65 s with
+  // 32 MB, measured on 2 cores). The embedded database serves a trial or a small installation;
+  // the operating system's page cache still holds its files.
+  const pglite = await PGlite.create(dataDir, {
+    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`],
+  });
   // One backend session for everyone in this process (and the operator socket): see SessionGate.
   const gate = new SessionGate();
   const pgPool = new pg.Pool(createPgConfig(pglite) as pg.PoolConfig);
